@@ -1,0 +1,66 @@
+"""Plain dataclasses passed between the stages.
+
+Every stage takes and returns these; none of them carries behaviour beyond
+small conveniences, so a page can cross a process boundary (pickle) and a
+document can be written as the contract's JSON by `export` alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+BBox = tuple[int, int, int, int]
+
+
+@dataclass
+class Word:
+    """One OCR word with its place in the page text and on the page image."""
+
+    text: str
+    start: int  # offset of the word in Page.text
+    end: int
+    bbox: BBox  # x0, y0, x1, y1 in pixels of the page image as OCR saw it
+    confidence: float  # 0..1
+
+
+@dataclass
+class LanguageSpan:
+    start: int
+    end: int
+    lang: str  # ISO 639-1, or "und" when no candidate language fits
+    confidence: float
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    method: str  # "ocr" | "text-layer"
+    text: str
+    ocr_confidence: Optional[float] = None  # mean word confidence 0..1; None for text-layer pages
+    language_spans: list[LanguageSpan] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
+    width: Optional[int] = None  # pixel size of the image OCR read (None for text-layer pages)
+    height: Optional[int] = None
+    dpi: Optional[int] = None
+    ocr_lang: Optional[str] = None  # tesseract language model used, for the record
+
+
+@dataclass
+class DocumentInfo:
+    id: str  # first 16 hex chars of sha256
+    source: str  # path relative to the input root
+    sha256: str
+    page_count: int
+    languages: list[str]
+    pipeline_version: str
+    format: Optional[str] = None  # "png" | "jpeg" | "tiff" | "pdf", from the file's content
+
+
+@dataclass
+class Document:
+    info: DocumentInfo
+    pages: list[Page]
+    entities: list[dict] = field(default_factory=list)
+    persons: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,151 @@
+"""Ingest: file discovery, type sniffing, page loading, and every kind of bad input."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from pipeline import ingest
+from pipeline.errors import CorruptFile, EmptyFile, EncryptedPdf, ImageTooLarge, UnsupportedFormat
+from tests import samples
+
+
+def inspected(path, source=None):
+    return ingest.inspect(ingest.SourceFile(path=path, source=source or path.name))
+
+
+def test_discover_walks_folders_recursively_in_stable_order(tmp_path):
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    (tmp_path / "a.png").write_bytes(b"x")
+    (tmp_path / "b" / "deep" / "c.pdf").write_bytes(b"x")
+    (tmp_path / "b" / "notes.txt").write_bytes(b"x")
+    (tmp_path / ".hidden.png").write_bytes(b"x")
+    (tmp_path / "Thumbs.db").write_bytes(b"x")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "x.json").write_bytes(b"{}")
+    found = ingest.discover([tmp_path], exclude=[tmp_path / "out"])
+    assert [f.source for f in found] == ["a.png", "b/notes.txt", "b/deep/c.pdf"]
+
+
+def test_single_file_input_is_named_by_its_file_name(tmp_path):
+    path = samples.save_png(tmp_path / "card.png")
+    (found,) = ingest.discover([path])
+    assert found.source == "card.png"
+
+
+def test_id_and_sha256_follow_the_contract(tmp_path):
+    path = samples.save_png(tmp_path / "card.png")
+    src = inspected(path)
+    assert src.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert src.id == src.sha256[:16]
+    assert (src.format, src.page_count) == ("png", 1)
+
+
+@pytest.mark.parametrize(
+    "maker, expected_format, pages",
+    [
+        (lambda d: samples.save_png(d / "a.png"), "png", 1),
+        (lambda d: samples.save_jpeg(d / "a.jpg"), "jpeg", 1),
+        (lambda d: samples.save_tiff(d / "a.tif", [samples.RU_LINES, samples.KK_LINES, ["третья"]]), "tiff", 3),
+        (lambda d: samples.save_text_pdf(d / "a.pdf", [["Первая страница документа."], ["Вторая."]]), "pdf", 2),
+    ],
+)
+def test_each_input_kind_is_recognised(tmp_path, maker, expected_format, pages):
+    src = inspected(maker(tmp_path))
+    assert (src.format, src.page_count) == (expected_format, pages)
+
+
+def test_scan_pages_carry_their_dpi(tmp_path):
+    src = inspected(samples.save_tiff(tmp_path / "a.tif", [samples.RU_LINES, samples.KK_LINES]))
+    pages = list(ingest.iter_pages(src))
+    assert [p.number for p in pages] == [1, 2]
+    assert all(p.image is not None and p.dpi == 300 and p.text is None for p in pages)
+
+
+def test_missing_or_absurd_dpi_is_reported_as_unknown(tmp_path):
+    image = samples.text_image(["Строка"])
+    image.save(tmp_path / "nodpi.png")
+    image.save(tmp_path / "dpi72.png", dpi=(72, 72))
+    for name in ("nodpi.png", "dpi72.png"):
+        (page,) = ingest.iter_pages(inspected(tmp_path / name))
+        assert page.dpi is None
+
+
+def test_text_layer_is_read_with_paragraphs(tmp_path):
+    path = samples.save_text_pdf(
+        tmp_path / "t.pdf",
+        [["Справка выдана гражданке Ковалёвой Анне Ивановне для предъявления по месту требования.",
+          "Мұрағат анықтамасы берілді."]],
+    )
+    (page,) = ingest.iter_pages(inspected(path))
+    assert page.image is None
+    assert "Ковалёвой" in page.text and "Мұрағат анықтамасы берілді." in page.text
+    assert "\n\n" in page.text  # the two paragraphs stay apart
+
+
+def test_pdf_mixing_text_and_scanned_pages_is_handled_per_page(tmp_path):
+    path = samples.save_mixed_pdf(tmp_path / "m.pdf", ["Первая страница набрана на компьютере, у неё есть текст."], samples.RU_LINES)
+    first, second = ingest.iter_pages(inspected(path))
+    assert first.text and first.image is None
+    assert second.text is None and second.image is not None and second.dpi == 300
+    # rendered at 300 DPI: an A5 page is about 1748 x 2480 pixels
+    assert abs(second.image.width - 1748) <= 2
+
+
+def test_zero_byte_file(tmp_path):
+    path = tmp_path / "empty.pdf"
+    path.write_bytes(b"")
+    with pytest.raises(EmptyFile, match="empty"):
+        inspected(path)
+
+
+def test_truncated_pdf(tmp_path):
+    whole = samples.save_text_pdf(tmp_path / "whole.pdf", [["Полный документ с текстом."]])
+    path = samples.save_truncated_pdf(tmp_path / "cut.pdf", whole)
+    with pytest.raises(CorruptFile, match="truncated") as info:
+        inspected(path)
+    assert "copy" in info.value.hint
+
+
+def test_encrypted_pdf(tmp_path):
+    with pytest.raises(EncryptedPdf, match="password"):
+        inspected(samples.save_encrypted_pdf(tmp_path / "locked.pdf"))
+
+
+def test_extension_that_lies_about_an_unsupported_file(tmp_path):
+    path = tmp_path / "scan.png"
+    path.write_text("<html><body>404 Not Found</body></html>")
+    with pytest.raises(UnsupportedFormat, match="HTML") as info:
+        inspected(path)
+    assert ".png" in info.value.message and "PNG, JPEG, TIFF" in info.value.hint
+
+
+def test_extension_that_lies_about_a_supported_file_is_read_by_content(tmp_path):
+    path = samples.save_png(tmp_path / "scan.pdf")
+    src = inspected(path)
+    assert src.format == "png"
+    assert src.warnings and "content is a PNG image" in src.warnings[0]
+
+
+def test_unsupported_file(tmp_path):
+    path = tmp_path / "letter.docx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(UnsupportedFormat, match="ZIP"):
+        inspected(path)
+
+
+def test_decompression_bomb(tmp_path):
+    path = samples.save_bomb_png(tmp_path / "bomb.png")
+    assert path.stat().st_size < 200_000
+    with pytest.raises(ImageTooLarge, match="too large"):
+        inspected(path)
+
+
+def test_damaged_image_body(tmp_path):
+    whole = samples.save_png(tmp_path / "whole.png").read_bytes()
+    path = tmp_path / "cut.png"
+    path.write_bytes(whole[: len(whole) // 3])
+    src = inspected(path)  # the header is fine ...
+    with pytest.raises(CorruptFile, match="damaged"):  # ... the pixels are not
+        ingest.load_page(src, 1)
