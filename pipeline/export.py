@@ -176,7 +176,7 @@ class ErrorLog:
             "page": page,
             "level": level,
             "stage": getattr(error, "stage", "pipeline"),
-            "error": type(error).__name__,
+            "error": type(error).__name__ if level == "error" else None,
             "message": getattr(error, "message", None) or str(error),
             "hint": getattr(error, "hint", "") or None,
             "run": self.run_id,
