@@ -1,0 +1,285 @@
+"""Per-paragraph language tags for Russian / Kazakh archive pages.
+
+The core is langdetect's n-gram model, but with a private DetectorFactory per tagger
+that holds only the candidate languages: with all 55 stock profiles short Russian
+lines come back as mk or bg, and langdetect has no Kazakh profile at all (ours is in
+models/langdetect/kk, see scripts/build_kk_profile.py). A few cheap letter cues cover
+what the model cannot see: OCR look-alikes, all-caps headings, text in a language that
+is not a candidate (-> "und" rather than a forced ru/kk).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import LangDetectException
+
+from .model import LanguageSpan
+
+DEFAULT_CANDIDATES = ("ru", "kk")
+EXTRA_CANDIDATES = ("de", "uk", "pl", "en")  # letters of deported Volga Germans, Ukrainian / Polish papers
+DEFAULT_PROFILE_DIR = Path(__file__).resolve().parent.parent / "models" / "langdetect"
+UND = "und"
+
+MIN_LETTERS = 4  # fewer letters than this: no guess at all ("№ 17", a date)
+SHORT_LETTERS = 16  # a paragraph shorter than this only keeps its own guess when it is sure
+SHORT_CONF = 0.95
+LINE_LETTERS = 40  # letters a second language needs within one block before the block is split into lines
+
+# Below this share of known in-word 3-grams a "ru"/"kk" text is not really that language. The
+# stock ru profile keeps only ~1,900 3-grams, ours for kk ~4,300, hence different floors
+# (held-out sentences of 5+ words: ru >= 0.33, kk >= 0.6; Cyrillic OCR of German: 0.08-0.35).
+MIN_COVERAGE = {"ru": 0.2, "kk": 0.45}
+
+KK_ONLY = set("әғқңөұүһӘҒҚҢӨҰҮҺ")  # not in Russian or Ukrainian (і is shared by kk and uk)
+UK_LETTERS = set("іїєґ")  # lower case; і is Kazakh too, hence "no Kazakh-only letters" below
+RU_KK_ONLY = set("ыэъёЫЭЪЁ")  # Russian/Kazakh letters Ukrainian lacks
+
+# Latin (and IPA) look-alikes OCR puts into Cyrillic words.
+_HOMO = str.maketrans(
+    "AaBCcEeHKkMOoPpTXxyiIəƏɵƟh",
+    "АаВСсЕеНКкМОоРрТХхуіІәӘөӨһ",
+)
+_HOMO_SET = set("AaBCcEeHKkMOoPpTXxyiIəƏɵƟh")
+_HOMO_WORD = str.maketrans("AaBCcEeHKkMOoPpTXxy", "АаВСсЕеНКкМОоРрТХху")
+_ROMAN = re.compile(r"[IVXLCDM]+|[ivxlcdm]+")
+UK_WORDS = {"що", "з", "із", "зі", "від", "він", "вона", "вони", "це", "й"}  # not Russian or Kazakh words
+_WORD = re.compile(r"[^\W\d_]+")
+_GLUED = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
+_PUNCT = ".,;:!?()[]«»\"'—–-"
+_PARA_SEP = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
+def _is_cyr(ch: str) -> bool:
+    return "\u0400" <= ch <= "\u052f"
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isalpha() and ch.isascii() or "\u00c0" <= ch <= "\u024f"
+
+
+def _script_of(ch: str) -> str:
+    return "cyr" if _is_cyr(ch) else "latin" if _is_latin(ch) else "other"
+
+
+def _main_script(weighted: Iterable[tuple[str, int]]) -> str:
+    """"latin", "cyr" or "other": the script of most of the (letter, weight) pairs."""
+    counts = {"latin": 0, "cyr": 0, "other": 0}
+    for ch, w in weighted:
+        counts[_script_of(ch)] += w
+    return max(counts, key=counts.get)
+
+
+def _garbled(text: str) -> bool:
+    """A third of the words glue digits to letters ("5сһместег Алпа11а"): OCR garbage, no vote."""
+    words = [w for w in text.split() if any(ch.isalpha() for ch in w)]
+    return bool(words) and sum(bool(_GLUED.search(w)) for w in words) * 3 >= len(words)
+
+
+def letter_count(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def normalize_for_detection(text: str) -> str:
+    """Undo OCR homoglyphs in Cyrillic words and lower-case all-caps words.
+
+    langdetect skips every all-caps word (NGram.capitalword) so a heading such as
+    "ПРОТОКОЛ ДОПРОСА" would give it nothing, and it drops Latin letters from mostly
+    Cyrillic text, which breaks a word like "Kaзақ" (Latin K) into useless pieces.
+    """
+    text = unicodedata.normalize("NFC", text)
+    letters = [ch for ch in text if ch.isalpha()]
+    cyr_text = sum(map(_is_cyr, letters)) > len(letters) / 2
+
+    def fix(m: re.Match) -> str:
+        w = m.group()
+        if any(map(_is_cyr, w)):
+            w = w.translate(_HOMO)
+        elif cyr_text and all(ch in _HOMO_SET for ch in w) and not _ROMAN.fullmatch(w):
+            w = w.translate(_HOMO_WORD)  # "CCCP"; but not "XXII" or "I" -> "І"
+        return w.lower() if len(w) > 1 and w.isupper() else w
+
+    return _WORD.sub(fix, text)
+
+
+def _load_profile_json(code: str, profile_dir: Path) -> str:
+    """The project's profile when it has one, else langdetect's own."""
+    for folder in (profile_dir, Path(PROFILES_DIRECTORY)):
+        path = folder / code
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise ValueError(f"no langdetect profile for {code!r} in {profile_dir} or {PROFILES_DIRECTORY}")
+
+
+class LanguageTagger:
+    """Detects among `candidates` only; anything else is "und". Deterministic for a given seed."""
+
+    def __init__(self, candidates: Sequence[str] = DEFAULT_CANDIDATES, profile_dir: Path | None = None, seed: int = 0):
+        self.candidates = tuple(dict.fromkeys(candidates))
+        if len(self.candidates) < 2:
+            raise ValueError("langdetect needs at least two candidate languages")
+        profile_dir = Path(profile_dir) if profile_dir is not None else DEFAULT_PROFILE_DIR
+        profiles = [_load_profile_json(c, profile_dir) for c in self.candidates]
+        self._factory = DetectorFactory()  # private: never langdetect's global one
+        self._factory.load_json_profile(profiles)
+        self._factory.set_seed(seed)
+        # Script of each candidate, from its profile's 1-grams: Latin-script text cannot be ru/kk.
+        self._script = {}
+        for code, js in zip(self.candidates, profiles):
+            freq = json.loads(js)["freq"]
+            self._script[code] = _main_script((g, n) for g, n in freq.items() if len(g) == 1 and g.isalpha())
+
+    def _probabilities(self, text: str) -> list[tuple[str, float]]:
+        detector = self._factory.create()
+        detector.append(text)
+        try:
+            return [(p.lang, p.prob) for p in detector.get_probabilities()]
+        except LangDetectException:  # no known n-gram at all
+            return []
+
+    def detect(self, text: str) -> tuple[str, float]:
+        """(language code or "und", confidence 0..1) for one piece of text.
+
+        "und" with confidence 0 when there is too little text to judge; "und" with a
+        high confidence when the text is clearly in a language that is not a candidate.
+        """
+        norm = normalize_for_detection(text)
+        letters = [ch for ch in norm if ch.isalpha()]
+        n = len(letters)
+        if n < MIN_LETTERS:
+            return UND, 0.0
+        script = _main_script((ch, 1) for ch in letters)
+        allowed = [c for c in self.candidates if self._script[c] == script]
+        if not allowed:  # e.g. German text, no Latin-script candidate
+            return UND, 0.9
+        if script == "cyr":
+            words = [w.strip(_PUNCT) for w in norm.lower().split()]
+            words = [w for w in words if any(ch.isalpha() for ch in w)]
+            kk = sum(ch in KK_ONLY for ch in letters)
+            rukk = sum(ch in RU_KK_ONLY for ch in letters)
+            kk_words = sum(any(ch in KK_ONLY for ch in w) for w in words)
+            uk_words = sum(w in UK_WORDS or any(ch in UK_LETTERS for ch in w) for w in words)
+            if "kk" in allowed and kk_words >= 2 and kk_words * 2 >= len(words):
+                return self._checked(norm, n, "kk", 0.99)  # half the words with Kazakh-only letters
+            # Ukrainian: words with і ї є ґ or its function words, no Kazakh letters, hardly any ы э ъ ё;
+            # a word share, not a letter count, so that OCR's stray "і" does not make Russian "uk".
+            if kk <= n // 100 and rukk <= n // 50 and uk_words >= 2 and uk_words * 6 >= len(words):
+                if "uk" not in allowed:
+                    return UND, 0.9
+                allowed = ["uk"]
+            elif kk:
+                allowed = [c for c in allowed if c != "uk"] or allowed
+        probs = [(c, p) for c, p in self._probabilities(norm) if c in allowed]
+        if not probs:
+            return UND, 0.5
+        code, p = max(probs, key=lambda cp: cp[1])
+        return self._checked(norm, n, code, round(min(1.0, p / sum(p for _, p in probs)), 4))
+
+    def _checked(self, norm: str, n: int, code: str, conf: float) -> tuple[str, float]:
+        """"und" for text too unlike `code`, e.g. a German letter read by a Cyrillic OCR model."""
+        if n >= 20 and self._coverage(norm, code) < MIN_COVERAGE.get(code, 0.0):
+            return UND, 0.6
+        return code, conf
+
+    def _coverage(self, norm: str, code: str) -> float:
+        """Share of the text's in-word 3-grams that the language's profile knows."""
+        i = self._factory.langlist.index(code)
+        grams = [w[k:k + 3] for w in _WORD.findall(norm) for k in range(len(w) - 2)]
+        known = self._factory.word_lang_prob_map
+        return sum(g in known and known[g][i] > 0 for g in grams) / len(grams) if grams else 1.0
+
+    def _split_lines(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """The lines of a block when some lines are surely in another language than the rest.
+
+        OCR does not always leave a blank line around a stamp, and a form is one line per
+        row; a one-line minority needs LINE_LETTERS letters so a Kazakh name alone in a
+        Russian paragraph does not split it.
+        """
+        lines, pos = [], start
+        for line in text[start:end].split("\n"):
+            if line.strip():
+                lines.append((pos, pos + len(line)))
+            pos += len(line) + 1
+        if len(lines) < 2:
+            return [(start, end)]
+        letters: dict[str, int] = {}
+        for a, b in lines:
+            code, conf = self.detect(text[a:b])
+            if conf >= SHORT_CONF and code != UND:
+                letters[code] = letters.get(code, 0) + letter_count(text[a:b])
+        if len(letters) < 2 or sorted(letters.values())[-2] < LINE_LETTERS:
+            return [(start, end)]
+        return [(a, lines[k + 1][0] if k + 1 < len(lines) else end) for k, (a, b) in enumerate(lines)]
+
+    def tag(self, text: str) -> list[LanguageSpan]:
+        """Spans over the whole text, one language per paragraph (blank-line separated).
+
+        A Russian stamp on a Kazakh page gets its own `ru` span; paragraphs too short to
+        judge ("№ 17", a date) take the language of their neighbours. Empty text -> [];
+        text with no paragraph that can be judged -> one "und" span over all of it.
+        """
+        if not text:
+            return []
+        paras, pos = [], 0  # (start, end) of each paragraph's non-blank content
+        for m in _PARA_SEP.finditer(text):
+            if text[pos:m.start()].strip():
+                paras.append((pos, m.start()))
+            pos = m.end()
+        if text[pos:].strip():
+            paras.append((pos, len(text)))
+        if not paras:
+            return [LanguageSpan(0, len(text), UND, 0.0)]
+
+        paras = [u for s, e in paras for u in self._split_lines(text, s, e)]
+        labels: list[Optional[tuple[str, float]]] = []
+        for s, e in paras:
+            code, conf = self.detect(text[s:e])
+            n = letter_count(text[s:e])
+            unsure = conf == 0.0 or (n < SHORT_LETTERS and conf < SHORT_CONF) or _garbled(text[s:e])
+            labels.append(None if unsure else (code, conf))
+        decided = [i for i, lab in enumerate(labels) if lab is not None]
+        if not decided:
+            code, conf = self.detect(text)
+            labels = [(code, conf)] * len(paras)
+        else:
+            for i, lab in enumerate(labels):
+                if lab is None:  # nearest decided neighbour, the previous one on a tie
+                    j = min(decided, key=lambda d: (abs(d - i), d > i))
+                    labels[i] = (labels[j][0], round(labels[j][1] * 0.8, 4))
+
+        spans: list[LanguageSpan] = []
+        weights: list[int] = []
+        for k, ((s, _), (code, conf)) in enumerate(zip(paras, labels)):
+            start = 0 if k == 0 else s
+            end = paras[k + 1][0] if k + 1 < len(paras) else len(text)
+            w = max(1, letter_count(text[start:end]))
+            if spans and spans[-1].lang == code:
+                last = spans[-1]
+                last.confidence = round((last.confidence * weights[-1] + conf * w) / (weights[-1] + w), 4)
+                last.end = end
+                weights[-1] += w
+            else:
+                spans.append(LanguageSpan(start, end, code, conf))
+                weights.append(w)
+        return spans
+
+
+def document_languages(pages_spans: Iterable[tuple[str, list[LanguageSpan]]]) -> list[str]:
+    """Languages of a document, by share of letters, largest first.
+
+    "und" is omitted when any real language was found, and is the only entry when
+    spans exist but none has a language; no spans at all -> [].
+    """
+    letters: dict[str, int] = {}
+    for text, spans in pages_spans:
+        for sp in spans:
+            letters[sp.lang] = letters.get(sp.lang, 0) + letter_count(text[sp.start:sp.end])
+    real = sorted((c for c in letters if c != UND), key=lambda c: -letters[c])  # stable: first seen wins ties
+    if real:
+        return real
+    return [UND] if letters else []

@@ -1,0 +1,182 @@
+"""Language tagging: our own short archival sentences only (no corpus, no dev set)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.language import (
+    DEFAULT_CANDIDATES,
+    EXTRA_CANDIDATES,
+    LanguageTagger,
+    document_languages,
+    normalize_for_detection,
+)
+from pipeline.model import LanguageSpan
+
+RU = [
+    "Справка о реабилитации",
+    "осуждена Особым совещанием на 8 лет",
+    "Выписка из протокола заседания тройки НКВД по Карагандинской области",
+    "Дело прекращено за отсутствием состава преступления.",
+    "ПРОТОКОЛ ДОПРОСА",
+]
+KK = [
+    "Ол 1937 жылы тұтқындалды",
+    "Мұрағат анықтамасы",
+    "Күйеуі 1938 жылы атылды, ол кейін ақталды.",
+    "Балалары Семей қаласындағы балалар үйіне жіберілген.",
+]
+DE = "Liebe Mutter, wir sind gesund und arbeiten jeden Tag im Kolchos bei Karaganda."
+PL = "Kochana mamo, piszemy do Ciebie z Kazachstanu, wszyscy jesteśmy zdrowi."
+UK = "Дорога мамо, ми всі живі й здорові, працюємо в колгоспі і чекаємо на лист від тебе."
+
+KK_PAGE = (
+    "Мұрағат анықтамасы\n\n"
+    "Тоқтарова Күләш 1908 жылы Ақмола облысында туған. Ол 1937 жылы тұтқындалып, сегіз жылға кесілген.\n\n"
+    "Справка выдана для представления в органы социальной защиты.\n\n"
+    "№ 17\n\n"
+    "Ол 1958 жылы толық ақталды, бұл туралы отбасына хабарланды."
+)
+
+
+@pytest.fixture(scope="module")
+def tagger() -> LanguageTagger:
+    return LanguageTagger()
+
+
+@pytest.fixture(scope="module")
+def tagger_x() -> LanguageTagger:
+    return LanguageTagger(DEFAULT_CANDIDATES + EXTRA_CANDIDATES)
+
+
+def assert_cover(text: str, spans: list[LanguageSpan]) -> None:
+    if not text:
+        assert spans == []
+        return
+    assert spans[0].start == 0 and spans[-1].end == len(text)
+    for a, b in zip(spans, spans[1:]):
+        assert a.end == b.start and a.lang != b.lang  # consecutive, merged
+    for s in spans:
+        assert s.start < s.end and 0.0 <= s.confidence <= 1.0
+
+
+@pytest.mark.parametrize("text", RU)
+def test_russian(tagger, tagger_x, text):
+    assert tagger.detect(text)[0] == "ru"
+    assert tagger_x.detect(text)[0] == "ru"
+
+
+@pytest.mark.parametrize("text", KK)
+def test_kazakh(tagger, tagger_x, text):
+    assert tagger.detect(text)[0] == "kk"
+    assert tagger_x.detect(text)[0] == "kk"
+
+
+def test_ocr_lookalikes(tagger):
+    # Latin a/o/e/p/c/i inside Cyrillic words, as OCR leaves them.
+    assert normalize_for_detection("Cпpaвкa") == "Справка"
+    # Roman numerals stay Latin; all-caps words are lower-cased (langdetect skips them otherwise)
+    assert normalize_for_detection("Верховный суд CCCP, XXII съезд") == "Верховный суд ссср, xxii съезд"
+    assert tagger.detect("Cпpaвкa o peaбилитaции")[0] == "ru"
+    assert tagger.detect("Ол 1937 жылы тұтқындалды, мұрағат анықтамасы бepiлдi")[0] == "kk"
+
+
+def test_foreign_with_and_without_extras(tagger, tagger_x):
+    assert tagger_x.detect(DE)[0] == "de"
+    assert tagger_x.detect(PL)[0] == "pl"
+    assert tagger_x.detect(UK)[0] == "uk"
+    for text in (DE, PL, UK):  # never forced into ru or kk
+        assert tagger.detect(text)[0] == "und"
+    assert [s.lang for s in tagger.tag(DE)] == ["und"]
+    assert [s.lang for s in tagger_x.tag(PL)] == ["pl"]
+
+
+def test_german_read_by_cyrillic_ocr_is_not_ru_or_kk(tagger):
+    # What a rus+kaz OCR model makes of a German letter (made up here): not forced into ru/kk.
+    page = ("Міг 5іпд а11е десипд ипд агреіееп іп дег Ко1сһо5 реі Кагадапда.\n\n"
+            "Міг һаһеп деіпеп Вгіеі егһа1іеп ипд дапкеп діг гесһ% һегх1ісһ.")
+    assert [s.lang for s in tagger.tag(page)] == ["und"]
+
+
+def test_mixed_page_russian_stamp(tagger):
+    spans = tagger.tag(KK_PAGE)
+    assert_cover(KK_PAGE, spans)
+    assert [s.lang for s in spans] == ["kk", "ru", "kk"]
+    stamp = KK_PAGE.index("Справка")
+    ru = spans[1]
+    assert ru.start == stamp and "защиты." in KK_PAGE[ru.start:ru.end]
+    # "№ 17" has no letters: it joins a neighbour instead of getting a guess of its own
+    assert document_languages([(KK_PAGE, spans)]) == ["kk", "ru"]
+
+
+def test_stamp_line_without_blank_lines(tagger):
+    page = KK_PAGE.replace("\n\n", "\n")  # OCR that leaves no blank line around the stamp
+    spans = tagger.tag(page)
+    assert_cover(page, spans)
+    assert [s.lang for s in spans] == ["kk", "ru", "kk"]
+    # ...but a Kazakh name on its own line does not split a Russian paragraph
+    ru = "Справка выдана гражданке\nТоқтарова Күләш Сәрсенқызы,\n1908 года рождения, в том, что она реабилитирована."
+    assert [s.lang for s in tagger.tag(ru)] == ["ru"]
+
+
+def test_short_paragraphs_follow_neighbours(tagger):
+    text = "Справка о реабилитации\n\n12.03.1958\n\nВыдана гражданке Ивановой Марии Петровне для представления по месту требования."
+    assert [s.lang for s in tagger.tag(text)] == ["ru"]
+    text = "№ 17\n\n1937 ж.\n\nОл 1937 жылы тұтқындалды, кейін ақталды."
+    assert [s.lang for s in tagger.tag(text)] == ["kk"]
+
+
+def test_empty_and_letterless(tagger):
+    assert tagger.tag("") == []  # empty page text: no spans
+    assert tagger.detect("") == ("und", 0.0)
+    for text in ("  \n\n ", "№ 17\n\n12.03.1958"):  # non-empty without words: one "und" span
+        assert [(s.start, s.end, s.lang) for s in tagger.tag(text)] == [(0, len(text), "und")]
+
+
+def test_deterministic(tagger):
+    texts = RU + KK + [DE, KK_PAGE, "Мен сізге хат жазамын, мама"]
+    first = [tagger.detect(t) for t in texts] + [tagger.tag(t) for t in texts]
+    again = [tagger.detect(t) for t in texts] + [tagger.tag(t) for t in texts]
+    fresh = LanguageTagger()
+    other = [fresh.detect(t) for t in texts] + [fresh.tag(t) for t in texts]
+    assert first == again == other
+
+
+def test_does_not_touch_global_langdetect():
+    from langdetect import detector_factory
+
+    before = detector_factory._factory
+    LanguageTagger().detect("Справка о реабилитации")
+    assert detector_factory._factory is before
+
+
+def test_document_languages():
+    t1, t2 = "абв где жзи", "abc def"
+    pages = [
+        (t1, [LanguageSpan(0, 3, "ru", 1.0), LanguageSpan(3, len(t1), "kk", 1.0)]),
+        (t2, [LanguageSpan(0, len(t2), "und", 0.0)]),
+    ]
+    assert document_languages(pages) == ["kk", "ru"]  # by letters: kk 6, ru 3; und omitted
+    assert document_languages([(t2, [LanguageSpan(0, len(t2), "und", 0.0)])]) == ["und"]
+    assert document_languages([("", [])]) == []
+    assert document_languages([]) == []
+
+
+def test_tag_pages_in_a_document(tagger):
+    ru_page = "Справка\n\nГражданка Иванова Мария Петровна реабилитирована посмертно."
+    pages = [(p, tagger.tag(p)) for p in (ru_page, KK_PAGE, "")]
+    assert document_languages(pages)[0] == "kk"
+
+
+_alphabet = st.sampled_from(list("абвгдежзиклмнопрстуәғқңөұүіabcxyzABC ..,№0123456789\n\n\t"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(_alphabet, max_size=40) | st.sampled_from(RU + KK + [DE, "\n\n", "\n"]), max_size=8))
+def test_spans_always_cover(tagger, parts):
+    text = "".join(parts)
+    spans = tagger.tag(text)
+    assert_cover(text, spans)
+    assert spans == sorted(spans, key=lambda s: s.start)
