@@ -240,7 +240,10 @@ class LanguageTagger:
         for s, e in paras:
             code, conf = self.detect(text[s:e])
             n = letter_count(text[s:e])
-            unsure = conf == 0.0 or (n < SHORT_LETTERS and conf < SHORT_CONF) or _garbled(text[s:e])
+            # A short Kazakh paragraph nearly always shows a Kazakh-only letter; without one,
+            # a short "kk" is more often OCR debris (a scribbled signature) than Kazakh.
+            short = n < SHORT_LETTERS and (conf < SHORT_CONF or (code == "kk" and not KK_ONLY & set(text[s:e])))
+            unsure = conf == 0.0 or short or _garbled(text[s:e])
             labels.append(None if unsure else (code, conf))
         decided = [i for i, lab in enumerate(labels) if lab is not None]
         if not decided:

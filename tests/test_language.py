@@ -180,3 +180,9 @@ def test_spans_always_cover(tagger, parts):
     spans = tagger.tag(text)
     assert_cover(text, spans)
     assert spans == sorted(spans, key=lambda s: s.start)
+
+
+def test_short_ocr_debris_without_kazakh_letters_takes_its_neighbours_language():
+    tagger = LanguageTagger()
+    text = "Выписка из протокола\n\nОсобого совещания при НКВД СССР от 10 марта 1938 г. слушали дело\n\n< тыдатйро"
+    assert [s.lang for s in tagger.tag(text)] == ["ru"]

@@ -1,0 +1,147 @@
+"""The `testimony` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from pipeline import __version__
+from pipeline.errors import ExitCode
+
+DESCRIPTION = """\
+Turn scans of archival documents (Russian, Kazakh, or both on a page) into
+JSON records: page text with languages now, and entities and person records
+as the pipeline grows. One JSON file per document, named after the first 16
+hex digits of the file's sha256, in the output folder."""
+
+RUN_EPILOG = """\
+Inputs: PNG, JPEG, TIFF (multi-page too) and PDF files, or folders searched
+recursively. A PDF page with a real text layer is read as text; other pages
+are rendered at 300 DPI and OCR'd.
+
+Files that cannot be read (empty, damaged, encrypted, not a document) are
+listed in OUT/errors.jsonl and on stderr; the others are processed.
+A re-run skips documents whose JSON already exists for the same content and
+pipeline version (use --force to redo them).
+
+Exit status: 0 all documents succeeded, 1 some documents failed, 2 usage error."""
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs takes a whole number, not {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return jobs
+
+
+def _languages(value: str) -> tuple[str, ...]:
+    codes = tuple(code.strip().lower() for code in value.split(",") if code.strip())
+    bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
+    if not codes or bad:
+        raise argparse.ArgumentTypeError(
+            f"--candidates takes ISO 639-1 codes separated by commas, e.g. ru,kk,de (got {value!r})"
+        )
+    return codes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from pipeline.language import DEFAULT_CANDIDATES
+
+    parser = argparse.ArgumentParser(
+        prog="testimony", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"testimony {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    run = commands.add_parser(
+        "run",
+        help="process documents into JSON records",
+        description="Process documents into one JSON record each.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="files or folders to process")
+    run.add_argument(
+        "--out", type=Path, default=Path("outputs"), metavar="DIR",
+        help="folder for the JSON records and errors.jsonl (default: outputs/)",
+    )
+    run.add_argument(
+        "--lang", choices=("auto", "ru", "kk"), default="auto",
+        help="language of the documents: 'auto' (default) detects it per page and paragraph, "
+        "which is right for mixed Russian/Kazakh pages; 'ru' or 'kk' when every document is "
+        "known to be in that language (OCR uses that language's model and every paragraph is tagged with it)",
+    )
+    run.add_argument(
+        "--jobs", type=_jobs, default=os.cpu_count() or 1, metavar="N",
+        help=f"pages read in parallel (default: all {os.cpu_count() or 1} cores); 1 runs in this process",
+    )
+    run.add_argument(
+        "--candidates", type=_languages, default=DEFAULT_CANDIDATES, metavar="CODES",
+        help="languages the detector may choose from, comma-separated (default: "
+        f"{','.join(DEFAULT_CANDIDATES)}); add e.g. de,uk,pl for papers of deported Germans, Ukrainians or Poles. "
+        "A paragraph in none of them is tagged 'und'",
+    )
+    run.add_argument("--force", action="store_true", help="reprocess documents that already have a result")
+    bar = run.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None,
+                     help="always show the progress bar (default: only on a terminal)")
+    bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    if args.command == "run":
+        return _run(args, parser)
+    parser.error(f"unknown command {args.command}")  # pragma: no cover - argparse refuses first
+    return ExitCode.usage
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from pipeline import batch
+
+    candidates = tuple(dict.fromkeys(args.candidates))
+    if args.lang == "auto" and len(candidates) < 2:
+        print(
+            "testimony: error: --candidates needs at least two languages to choose from; "
+            "when every document is in one language, say so with --lang ru or --lang kk.",
+            file=sys.stderr,
+        )
+        return ExitCode.usage
+    if args.lang != "auto" and args.lang not in candidates:
+        candidates = (args.lang, *candidates)
+    missing = [str(path) for path in args.inputs if not path.exists()]
+    if missing:
+        print(
+            f"testimony: error: input not found: {', '.join(missing)}. "
+            "Check the path; folders are searched recursively.",
+            file=sys.stderr,
+        )
+        return ExitCode.usage
+    options = batch.RunOptions(
+        out_dir=args.out, lang=args.lang, jobs=args.jobs, force=args.force,
+        candidates=candidates, progress=args.progress,
+    )
+    try:
+        summary = batch.run(args.inputs, options)
+    except KeyboardInterrupt:
+        print(
+            "testimony: interrupted. Finished documents are saved; run the same command again to continue.",
+            file=sys.stderr,
+        )
+        return ExitCode.interrupted
+    print(f"testimony: {summary.line()}", file=sys.stderr)
+    if summary.failed:
+        print(f"testimony: see {options.out_dir / 'errors.jsonl'} for what failed and what to do.", file=sys.stderr)
+    return int(summary.exit_code)

@@ -1,0 +1,255 @@
+"""OCR and image cleaning on pages rendered here (no development set needed).
+
+The texts are invented for these tests.  Pages are typed with DejaVu Sans Mono
+(which draws every Kazakh letter) at 300 DPI.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline import imaging, ocr
+from pipeline.errors import OcrError
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+DPI = 300
+
+RU_LINES = [
+    "ВЫПИСКА ИЗ ПРИКАЗА",
+    "Гражданка Соколова Мария Петровна,",
+    "уроженка города Тамбова, прибыла",
+    "в лагерь 14 мая 1938 года.",
+]
+KK_LINES = [
+    "Мұрағат анықтамасы",
+    "Әйелі Жанар қалада тұрды.",
+    "Күйеуі ұзақ жыл түрмеде болды.",
+    "Ол өңірдің мектебінде сабақ берді.",
+]
+
+pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+
+
+def render(lines: list[str], size: int = 44, width: int = 1500) -> Image.Image:
+    font = ImageFont.truetype(FONT, size)
+    step = int(size * 1.8)
+    img = Image.new("L", (width, 120 + step * len(lines) + 80), 255)
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        draw.text((100, 120 + i * step), line, font=font, fill=30)
+    img.info["dpi"] = (DPI, DPI)
+    return img
+
+
+def degrade(img: Image.Image, angle: float, seed: int = 1) -> Image.Image:
+    """Rotate (white fill), darken the paper unevenly and add grain and specks."""
+    rotated = img.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
+    a = np.asarray(rotated, dtype=np.float32)
+    h, w = a.shape
+    rng = np.random.default_rng(seed)
+    gradient = np.linspace(0, 60, w, dtype=np.float32)[None, :]  # paper darker to the right
+    a = a * 0.75 + 50 - gradient * (a / 255.0)
+    a += rng.normal(0, 12, a.shape)
+    ys, xs = rng.integers(0, h, 300), rng.integers(0, w, 300)
+    a[ys, xs] = 40
+    return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def assert_words_found(text: str, lines: list[str], max_missing: int = 1) -> None:
+    got = text.split()
+    missing = []
+    for line in lines:
+        for word in line.split():
+            word = word.strip(".,")
+            if len(word) < 4:
+                continue
+            if not any(edit_distance(word.lower(), g.strip(".,").lower()) <= 1 for g in got):
+                missing.append(word)
+    assert len(missing) <= max_missing, f"words not read: {missing}\n--- OCR text ---\n{text}"
+
+
+def assert_consistent(result: ocr.OcrResult, image: Image.Image) -> None:
+    assert result.words, "no words"
+    assert (result.width, result.height) == image.size
+    for w in result.words:
+        assert result.text[w.start : w.end] == w.text
+        x0, y0, x1, y1 = w.bbox
+        assert 0 <= x0 < x1 <= image.width and 0 <= y0 < y1 <= image.height
+        assert 0.0 <= w.confidence <= 1.0
+    assert 0.0 < result.confidence <= 1.0
+    starts = [w.start for w in result.words]
+    assert starts == sorted(starts)
+
+
+@pytest.fixture(scope="module")
+def ru_page():
+    clean, dpi = imaging.prepare_for_ocr(render(RU_LINES), DPI)
+    return clean, ocr.ocr_page(clean, dpi, lang="auto")
+
+
+@pytest.fixture(scope="module")
+def kk_page():
+    clean, dpi = imaging.prepare_for_ocr(render(KK_LINES), DPI)
+    return clean, ocr.ocr_page(clean, dpi, lang="auto")
+
+
+def test_russian_page(ru_page):
+    image, result = ru_page
+    assert_consistent(result, image)
+    assert_words_found(result.text, RU_LINES)
+    assert not set(result.text) & ocr.KAZAKH_ONLY, result.text
+    assert result.model and result.dpi == DPI
+
+
+def test_kazakh_page_keeps_kazakh_letters(kk_page):
+    image, result = kk_page
+    assert_consistent(result, image)
+    assert_words_found(result.text, KK_LINES)
+    for letter in "әқұүөңғі":
+        assert letter in result.text.lower(), f"{letter!r} lost: {result.text}"
+
+
+def test_text_layout_lines_and_paragraph_gaps(ru_page):
+    _, result = ru_page
+    lines = [ln for ln in result.text.split("\n") if ln.strip()]
+    assert len(lines) == len(RU_LINES)
+    assert "  " not in result.text
+
+
+def test_forced_russian_never_gives_kazakh_letters():
+    image, dpi = imaging.prepare_for_ocr(render(KK_LINES[:2]), DPI)
+    result = ocr.ocr_page(image, dpi, lang="ru")
+    assert not set(result.text) & ocr.KAZAKH_ONLY
+
+
+def test_rotated_noisy_page_is_cleaned_and_read():
+    page = degrade(render(RU_LINES), angle=1.5)
+    clean, dpi = imaging.prepare_for_ocr(page, DPI)
+    assert clean.size == page.size and dpi == DPI
+    assert set(np.unique(np.asarray(clean))) <= {0, 255}
+    result = ocr.ocr_page(clean, dpi, lang="auto")
+    assert_consistent(result, clean)
+    assert_words_found(result.text, RU_LINES)
+
+
+@pytest.mark.parametrize("angle", [-1.7, 0.6, 2.3])
+def test_deskew_estimates_known_rotation(angle):
+    page = render(RU_LINES + KK_LINES)
+    rotated = page.rotate(angle, resample=Image.BICUBIC, fillcolor=255)  # counter-clockwise
+    binary = imaging.binarize(imaging.denoise(imaging.to_gray(rotated)))
+    estimate = imaging.estimate_skew(binary)
+    # the estimate is the rotation that straightens the page: the opposite one
+    assert abs(estimate + angle) <= 0.3, (angle, estimate)
+    straight = imaging.rotate(imaging.to_gray(rotated), estimate)
+    assert abs(imaging.estimate_skew(imaging.binarize(straight))) <= 0.3
+
+
+def test_rescale_only_when_far_off():
+    gray = np.full((300, 200), 255, np.uint8)
+    assert imaging.rescale(gray, 300)[0].shape == (300, 200)
+    same, dpi = imaging.rescale(gray, None)  # unknown DPI: left alone, assumed 300
+    assert same.shape == (300, 200) and dpi == 300
+    up, dpi = imaging.rescale(gray, 150)
+    assert up.shape == (600, 400) and dpi == 300
+    down, dpi = imaging.rescale(gray, 600)
+    assert down.shape == (150, 100) and dpi == 300
+
+
+def test_to_gray_handles_transparency_and_colour():
+    rgba = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
+    assert imaging.to_gray(rgba).min() == 255  # transparent = white paper
+    rgb = Image.new("RGB", (10, 10), (0, 0, 0))
+    assert imaging.to_gray(rgb).max() == 0
+
+
+def test_empty_page_gives_no_words():
+    blank = Image.new("L", (600, 400), 255)
+    clean, dpi = imaging.prepare_for_ocr(blank, DPI)
+    result = ocr.ocr_page(clean, dpi)
+    assert result.text == "" and result.words == [] and result.confidence is None
+
+
+@pytest.mark.parametrize(
+    "raw, fixed",
+    [
+        ("3.ІХ.1937", "3.IX.1937"),
+        ("12.Ү1.1938", "12.VI.1938"),
+        ("15/УІІІ-37", "15/VIII-37"),
+        ("17.111.1943", "17.III.1943"),
+        ("12.11.1937", "12.11.1937"),  # an Arabic month stays
+        ("ІХ.", "IX."),
+        ("Х.", "Х."),  # an initial stays
+        ("0С0", "ОСО"),
+        ("н0вый,", "новый,"),
+        ("1905", "1905"),
+    ],
+)
+def test_correct_word(raw, fixed):
+    assert ocr.correct_word(raw) == fixed
+
+
+def _word(text, key, x0, y0, x1, y1):
+    return {"key": key, "text": text, "conf": 0.9, "bbox": (x0, y0, x1, y1)}
+
+
+def test_form_rows_are_read_across_columns():
+    # tesseract's order: the left column, then the right column
+    words = [
+        _word("Фамилия", (1, 1, 1), 10, 100, 200, 130),
+        _word("Петрова", (1, 1, 1), 220, 100, 400, 130),
+        _word("Статья", (1, 1, 2), 10, 150, 180, 180),
+        _word("КРД", (1, 1, 2), 200, 150, 300, 180),
+        _word("Имя", (2, 1, 1), 800, 102, 880, 132),
+        _word("Анна", (2, 1, 1), 900, 102, 1000, 132),
+        _word("Срок", (2, 1, 2), 800, 153, 900, 183),
+        _word("5", (2, 1, 2), 920, 153, 940, 183),
+    ]
+    text, out = ocr._assemble(ocr._layout(words))
+    assert text == "Фамилия Петрова\tИмя Анна\nСтатья КРД\tСрок 5"
+    assert all(text[w.start : w.end] == w.text for w in out)
+
+
+def test_running_text_keeps_paragraphs():
+    words = [
+        _word("Первый", (1, 1, 1), 10, 100, 200, 130),
+        _word("абзац", (1, 1, 1), 220, 100, 400, 130),
+        _word("строка", (1, 1, 2), 10, 150, 200, 180),
+        _word("Второй", (1, 2, 1), 10, 260, 200, 290),
+    ]
+    text, _ = ocr._assemble(ocr._layout(words))
+    assert text == "Первый абзац\nстрока\n\nВторой"
+
+
+def test_missing_binary_is_an_ocr_error(monkeypatch):
+    import pytesseract
+
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    with pytest.raises(OcrError) as err:
+        ocr.ocr_page(Image.new("L", (100, 100), 255), 300)
+    assert err.value.hint
+
+
+def test_missing_model_is_an_ocr_error(monkeypatch):
+    monkeypatch.setattr(ocr, "MODEL", "nosuchmodel")
+    with pytest.raises(OcrError) as err:
+        ocr.ocr_page(Image.new("L", (100, 100), 255), 300)
+    assert "nosuchmodel" in str(err.value)
+
+
+def test_unknown_language_option():
+    with pytest.raises(OcrError):
+        ocr.ocr_page(Image.new("L", (100, 100), 255), 300, lang="de")
