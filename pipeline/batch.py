@@ -59,6 +59,7 @@ class RunSummary:
     ocr_pages: int = 0
     text_layer_pages: int = 0
     warnings: int = 0
+    ignored: list[str] = field(default_factory=list)  # notes and metadata found beside the scans
     seconds: float = 0.0
     outputs: list[Path] = field(default_factory=list)
 
@@ -73,6 +74,8 @@ class RunSummary:
             f"{self.failed} failed; {self.pages} pages ({self.ocr_pages} OCR, {self.text_layer_pages} text layer) "
             f"in {self.seconds:.1f} s ({rate:.2f} pages/s)"
             + (f"; {self.warnings} warnings" if self.warnings else "")
+            + (f"; ignored {len(self.ignored)} notes/metadata files ({', '.join(self.ignored[:3])}"
+               f"{', ...' if len(self.ignored) > 3 else ''})" if self.ignored else "")
         )
 
 
@@ -93,7 +96,8 @@ class PageReader:
             page = Page(number=number, method="text-layer", text=content.text)
         else:
             image, dpi = imaging.prepare_for_ocr(content.image, content.dpi)
-            result = ocr.ocr_page(image, dpi, lang=self.options.lang)
+            extra = tuple(c for c in self.options.candidates if c not in ("ru", "kk"))
+            result = ocr.ocr_page(image, dpi, lang=self.options.lang, extra_languages=extra)
             page = Page(
                 number=number,
                 method="ocr",
@@ -177,6 +181,9 @@ class BatchRunner:
         todo: list[SourceFile] = []
         seen: dict[str, str] = {}
         for src in ingest.discover(inputs, exclude=[self.out_dir]):
+            if ingest.is_sidecar(src):
+                self.summary.ignored.append(src.source)
+                continue
             self.summary.documents += 1
             try:
                 ingest.inspect(src)

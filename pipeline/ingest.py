@@ -46,6 +46,10 @@ EXTENSION_FORMATS = {
 }
 FORMAT_NAMES = {"png": "PNG image", "jpeg": "JPEG image", "tiff": "TIFF image", "pdf": "PDF"}
 SKIPPED_NAMES = {"thumbs.db", "desktop.ini"}
+# Notes and metadata that archives keep beside their scans. Found in a folder,
+# they are listed as ignored rather than failed; named on the command line,
+# they are errors like any other file that is not a document.
+SIDECAR_SUFFIXES = {".md", ".txt", ".rtf", ".xml", ".json", ".jsonl", ".csv", ".tsv", ".xmp", ".log", ".yml", ".yaml", ".ini", ".md5", ".sha256"}
 
 
 @dataclass
@@ -54,6 +58,7 @@ class SourceFile:
 
     path: Path
     source: str  # path relative to the input root, with forward slashes
+    explicit: bool = False  # named on the command line rather than found in a folder
     sha256: str = ""
     format: str = ""
     page_count: int = 0
@@ -87,7 +92,7 @@ def discover(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Sourc
     for root in inputs:
         root = Path(root)
         if root.is_file():
-            found.append(SourceFile(path=root, source=root.name))
+            found.append(SourceFile(path=root, source=root.name, explicit=True))
             continue
         for dirpath, dirnames, filenames in os.walk(root):
             here = Path(dirpath)
@@ -102,6 +107,11 @@ def discover(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Sourc
                 path = here / name
                 found.append(SourceFile(path=path, source=path.relative_to(root).as_posix()))
     return found
+
+
+def is_sidecar(src: SourceFile) -> bool:
+    """A notes or metadata file found beside the scans (README.md, checksums, XML)."""
+    return not src.explicit and src.path.suffix.lower() in SIDECAR_SUFFIXES
 
 
 def sha256_of(path: Path) -> str:

@@ -34,6 +34,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 from PIL import Image
@@ -56,8 +57,19 @@ _PUNCT = " .,:;!?-–—()«»\"'/№%+*=[]<>&§"
 KAZAKH_ONLY = set(_KK + _KK.upper())
 
 
-def _whitelist(kazakh: bool) -> str:
-    letters = _RU + (_KK if kazakh else "") + _LATIN
+_UK = "іїєґ"  # Ukrainian letters, allowed only when Ukrainian is a candidate language
+
+# Latin-script languages an archive may hold beside Russian and Kazakh (letters of
+# deported Volga Germans, Polish papers), with the tesseract model that reads each.
+LATIN_MODELS = {"de": "deu", "pl": "pol", "en": "eng"}
+# A Cyrillic reading with a mean word confidence below this is suspect enough to try
+# the Latin-script models (a German letter read as Cyrillic scores about 0.4).
+LATIN_RETRY_CONFIDENCE = 0.7
+LATIN_MARGIN = 0.1  # the Latin reading must be this much more confident to win
+
+
+def _whitelist(kazakh: bool, ukrainian: bool = False) -> str:
+    letters = _RU + (_KK if kazakh else "") + (_UK if ukrainian else "") + _LATIN
     chars = letters + letters.upper() + _DIGITS + _PUNCT
     return "".join(dict.fromkeys(chars))
 
@@ -192,6 +204,17 @@ _ROMAN_TOKEN = re.compile(r"^(\.?)([IVXІХУҮ]{2,4})(\.(?:\d{2,4})?)$")
 def _fix_roman_token(m: re.Match) -> str:
     roman = "".join(_ROMAN_LIKE[c] for c in m.group(2))
     return m.group(1) + roman + m.group(3) if roman in _ROMAN_MONTHS else m.group(0)
+
+
+_NUMERO_LOOKALIKES = {"Ж", "Ne", "No", "N", "Н"}  # how "№" comes out when the model misses it
+
+
+def fix_numero(words: list[dict]) -> None:
+    """A lone "Ж"/"No" before a number is the numero sign ("Дело № 24871"): no Russian
+    or Kazakh word is spelled so, and archival records are full of numbers."""
+    for word, following in zip(words, words[1:]):
+        if word["text"] in _NUMERO_LOOKALIKES and following["text"][:1].isdigit():
+            word["text"] = "№"
 
 
 def correct_word(text: str) -> str:
@@ -342,11 +365,38 @@ def _assemble(paragraphs) -> tuple[str, list[Word]]:
 RUSSIAN_MAX_KK_SHARE = 0.01  # Kazakh-only letters / all letters; Kazakh text has ~10-15 %
 
 
-def _read(png: bytes, dpi: int, *, kazakh: bool, timeout: float) -> list[dict]:
-    words = _parse_tsv(_run_tesseract(png, MODEL, dpi, PSM, _whitelist(kazakh), timeout))
+def _read(png: bytes, dpi: int, *, kazakh: bool, ukrainian: bool, timeout: float) -> list[dict]:
+    words = _parse_tsv(_run_tesseract(png, MODEL, dpi, PSM, _whitelist(kazakh, ukrainian), timeout))
     for w in words:
         w["text"] = correct_word(w["text"])
+    fix_numero(words)
     return words
+
+
+def _latin_whitelist() -> str:
+    letters = _LATIN + "äöüßąćęłńóśźżéèàç"
+    return "".join(dict.fromkeys(letters + letters.upper() + _DIGITS + _PUNCT))
+
+
+def _mean_confidence(words: list[dict]) -> float:
+    return sum(w["conf"] for w in words) / len(words) if words else 0.0
+
+
+@lru_cache(maxsize=1)
+def installed_models() -> frozenset[str]:
+    """The tesseract language models on this machine (asked once per process)."""
+    try:
+        proc = subprocess.run([_tesseract_cmd(), "--list-langs"], capture_output=True, env=_env(), timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    lines = proc.stdout.decode("utf-8", "replace").splitlines()[1:]
+    return frozenset(line.strip() for line in lines if line.strip())
+
+
+def latin_model(languages: tuple[str, ...]) -> Optional[str]:
+    """The tesseract -l value for the Latin-script candidate languages that have a model here."""
+    models = [LATIN_MODELS[c] for c in languages if c in LATIN_MODELS and LATIN_MODELS[c] in installed_models()]
+    return "+".join(dict.fromkeys(models)) or None
 
 
 def _looks_russian(words: list[dict]) -> bool:
@@ -363,10 +413,21 @@ def _looks_russian(words: list[dict]) -> bool:
 # --------------------------------------------------------------------------------------------------
 # Public entry point
 # --------------------------------------------------------------------------------------------------
-def ocr_page(image: Image.Image, dpi: Optional[int], lang: str = "auto", *, timeout: float = TIMEOUT_S) -> OcrResult:
+def ocr_page(
+    image: Image.Image,
+    dpi: Optional[int],
+    lang: str = "auto",
+    *,
+    extra_languages: tuple[str, ...] = (),
+    timeout: float = TIMEOUT_S,
+) -> OcrResult:
     """OCR one page image.
 
     `lang` is the user's choice: "auto" (Russian and/or Kazakh), "ru" or "kk".
+    `extra_languages` are further candidate languages (e.g. de, uk, pl): with
+    "auto", Ukrainian letters are allowed when uk is one, and a page the
+    Cyrillic model reads poorly is read again with the Latin-script models of
+    de/pl/en, keeping the more confident reading.
     `dpi` is the image's real resolution (tesseract guesses badly without it;
     300 is assumed when unknown).  Word boxes are in pixels of `image`.
     """
@@ -378,13 +439,20 @@ def ocr_page(image: Image.Image, dpi: Optional[int], lang: str = "auto", *, time
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=1, dpi=(dpi, dpi))
     png = buf.getvalue()
-    words = _read(png, dpi, kazakh=lang != "ru", timeout=timeout)
-    if lang == "auto" and _looks_russian(words):
+    ukrainian = lang == "auto" and "uk" in extra_languages
+    words = _read(png, dpi, kazakh=lang != "ru", ukrainian=ukrainian, timeout=timeout)
+    model = MODEL
+    latin = latin_model(extra_languages) if lang == "auto" else None
+    if latin and _mean_confidence(words) < LATIN_RETRY_CONFIDENCE:
+        other = _parse_tsv(_run_tesseract(png, latin, dpi, PSM, _latin_whitelist(), timeout))
+        if _mean_confidence(other) > _mean_confidence(words) + LATIN_MARGIN:
+            words, model = other, latin
+    if model == MODEL and lang == "auto" and _looks_russian(words):
         # A Russian page read with the Kazakh letters allowed gains a few false
         # ones (ө for е/о, қ for к on blurred glyphs); reading it again without
         # them fixes those words.  Pages with real Kazakh text, even one
         # Kazakh paragraph in a Russian protocol, are far above the threshold.
-        words = _read(png, dpi, kazakh=False, timeout=timeout)
+        words = _read(png, dpi, kazakh=False, ukrainian=ukrainian, timeout=timeout)
     text, out = _assemble(_layout(words))
     conf = sum(w.confidence for w in out) / len(out) if out else None
-    return OcrResult(text=text, words=out, confidence=conf, model=MODEL, width=image.width, height=image.height, dpi=dpi)
+    return OcrResult(text=text, words=out, confidence=conf, model=model, width=image.width, height=image.height, dpi=dpi)

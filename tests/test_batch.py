@@ -52,6 +52,7 @@ def make_inputs(root: Path) -> Path:
     samples.save_encrypted_pdf(root / "locked.pdf")
     (root / "page.png").write_text("<!DOCTYPE html><html>Service unavailable</html>")
     samples.save_bomb_png(root / "bomb.png")
+    (root / "cards" / "README.md").write_text("Опись: карточки учёта заключённых.", encoding="utf-8")
     return root
 
 
@@ -87,7 +88,8 @@ def first_run(inputs, tmp_path_factory):
 def test_some_documents_failed_gives_exit_status_1(first_run):
     _, code, stderr = first_run
     assert code == 1, stderr
-    assert "7 written" in stderr and "5 failed" in stderr
+    assert "12 documents: 7 written" in stderr and "5 failed" in stderr
+    assert "ignored 1 notes/metadata files (cards/README.md)" in stderr
 
 
 def test_every_good_document_has_a_valid_record(first_run, inputs):

@@ -149,3 +149,13 @@ def test_damaged_image_body(tmp_path):
     src = inspected(path)  # the header is fine ...
     with pytest.raises(CorruptFile, match="damaged"):  # ... the pixels are not
         ingest.load_page(src, 1)
+
+
+def test_notes_beside_the_scans_are_sidecars_only_when_found_in_a_folder(tmp_path):
+    (tmp_path / "README.md").write_text("Опись фонда")
+    (tmp_path / "checksums.sha256").write_text("abc")
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    found = {f.source: ingest.is_sidecar(f) for f in ingest.discover([tmp_path])}
+    assert found == {"README.md": True, "checksums.sha256": True, "notes.docx": False}
+    (named,) = ingest.discover([tmp_path / "README.md"])
+    assert not ingest.is_sidecar(named)

@@ -253,3 +253,21 @@ def test_missing_model_is_an_ocr_error(monkeypatch):
 def test_unknown_language_option():
     with pytest.raises(OcrError):
         ocr.ocr_page(Image.new("L", (100, 100), 255), 300, lang="de")
+
+
+def test_numero_sign_restored_before_numbers():
+    words = [{"text": t} for t in ["Дело", "Ж", "24871/ц", "о", "Ж", "жене", "No", "17"]]
+    ocr.fix_numero(words)
+    assert [w["text"] for w in words] == ["Дело", "№", "24871/ц", "о", "Ж", "жене", "№", "17"]
+
+
+@pytest.mark.skipif("deu" not in ocr.installed_models(), reason="tesseract-ocr-deu is not installed")
+def test_a_german_page_is_read_with_the_latin_model_when_german_is_a_candidate():
+    from tests.samples import text_image
+
+    image = text_image(["Liebe Schwester Amalia!", "Deinen Brief vom Januar haben wir", "erst jetzt erhalten. Wir sind gesund."])
+    cyrillic_only = ocr.ocr_page(image, 300)
+    assert cyrillic_only.model == ocr.MODEL
+    result = ocr.ocr_page(image, 300, extra_languages=("de", "uk", "pl"))
+    assert result.model.startswith("deu") and "Schwester" in result.text and "Januar" in result.text
+    assert result.confidence > cyrillic_only.confidence
