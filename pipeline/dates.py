@@ -1,0 +1,411 @@
+"""Rule-based date finder / normaliser for Russian and Kazakh archival text.
+
+Why rules and not dateparser: dateparser reads "в 1938 году" as year 88 and knows neither
+Roman-numeral months ("15/VIII-37 г.") nor Kazakh forms ("1937 жылғы 15 тамызда").
+
+Output is ISO 8601 / EDTF at the precision the text gives: 1937, 1937-08, 1937-08-15,
+seasons 1937-21..24, approximate 1900~, decades 193X, intervals 1938/1946, and a day and
+month without a year as XXXX-08-15 (the caller may fill the year from context).
+
+Precision over recall for bare numbers: a four-digit number is a year only with a year word
+("г.", "года", "гг.", "жылы", "ж.") or a clear lead-in ("в 1937", "Год рождения: 1902");
+case numbers, articles, sheet and house numbers are refused.
+
+Invalid calendar dates are dropped: "32.13.1937" yields nothing, "31 февраля 1937 г." yields
+only the month it still names ("февраля 1937 г." -> 1937-02). Years outside 1800-2030 are
+dropped, which also keeps durations ("на 8 лет", "8 жылға") out. Two-digit years are 19xx.
+
+`lang` is accepted as a hint but both lexicons always run: their month names do not collide,
+and paragraph tags are unreliable on mixed pages (Russian date lines inside Kazakh letters).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional
+
+__all__ = ["DateMatch", "find_dates", "normalize_date", "year_of"]
+
+MIN_YEAR, MAX_YEAR = 1800, 2030
+
+
+@dataclass(frozen=True)
+class DateMatch:
+    start: int
+    end: int
+    text: str  # == source[start:end]
+    normalized: str  # ISO 8601 / EDTF
+    confidence: float  # 0..1
+
+
+# --- lexicon -------------------------------------------------------------------------------
+
+RU_MONTHS = [  # (month, full forms, abbreviation stems that need a dot)
+    (1, r"январ(?:ь|я|е|ём|ю)", "янв"),
+    (2, r"феврал(?:ь|я|е|ём|ю)", "февр?"),
+    (3, r"март(?:а|е|ом|у)?", "мар"),
+    (4, r"апрел(?:ь|я|е|ем|ю)", "апр"),
+    (5, r"ма(?:й|я|е|ем|ю)", None),
+    (6, r"июн(?:ь|я|е|ем|ю)", "июн"),
+    (7, r"июл(?:ь|я|е|ем|ю)", "июл"),
+    (8, r"август(?:а|е|ом|у)?", "авг"),
+    (9, r"сентябр(?:ь|я|е|ём|ю)", "сент?"),
+    (10, r"октябр(?:ь|я|е|ём|ю)", "окт"),
+    (11, r"ноябр(?:ь|я|е|ём|ю)", "нояб?"),
+    (12, r"декабр(?:ь|я|е|ём|ю)", "дек"),
+]
+KK_MONTHS = ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым",
+             "шілде", "тамыз", "қыркүйек", "қазан", "қараша", "желтоқсан"]
+# OCR drops Kazakh diacritics to the nearest Russian / Latin letter (қ->к, і->i, ә->э/а ...).
+KK_LOOKALIKE = {"ә": "әэа", "ғ": "ғг", "қ": "қк", "ң": "ңн", "ө": "өо", "ұ": "ұу", "ү": "үу",
+                "і": "іi", "һ": "һх"}
+KK_ENDING = r"[^\W\d_]{0,7}"  # case / possessive endings: -да, -нан, -ға, -ы, -ында ...
+
+
+def _kk_stem(word: str) -> str:
+    return "".join(f"[{KK_LOOKALIKE[c]}]" if c in KK_LOOKALIKE else c for c in word)
+
+
+RU_MONTH = "(?:" + "|".join(
+    [full for _, full, _ in RU_MONTHS] + [abbr + r"\." for _, _, abbr in RU_MONTHS if abbr]) + r")(?!\w)"
+KK_MONTH = "(?:" + "|".join(_kk_stem(w) for w in KK_MONTHS) + ")" + KK_ENDING + r"(?!\w)"
+KK_MONTH_BARE = "(?:" + "|".join(_kk_stem(w) for w in KK_MONTHS) + r")(?!\w)"  # "15 тамыз 1937 ж."
+_RU_MONTH_RES = [(n, re.compile(f"(?:{full}|{abbr}\\.?)" if abbr else full, re.I))
+                 for n, full, abbr in RU_MONTHS]
+_KK_MONTH_RES = [(n, re.compile(_kk_stem(w), re.I)) for n, w in enumerate(KK_MONTHS, 1)]
+
+RU_SEASONS = {21: r"весн(?:а|ой|ою|ы|у|е)", 22: r"лет(?:о|ом|а|е)",
+              23: r"осен(?:ь|ью|и)", 24: r"зим(?:а|ой|ою|ы|у|е)"}
+KK_SEASONS = {21: r"көктем(?:де|інде|і)?", 22: r"жаз(?:да|ында|ы)?",
+              23: r"күз(?:де|інде|і)?", 24: r"қыс(?:та|ында|ы)?"}
+RU_SEASON = "(?:" + "|".join(RU_SEASONS.values()) + r")(?!\w)"
+KK_SEASON = "(?:" + "|".join(KK_SEASONS.values()) + r")(?!\w)"
+
+# Roman months plus the OCR look-alikes seen in scans: Cyrillic Х/І/У, digit 1, l, |, П=II, Ш=III.
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8,
+         "IX": 9, "X": 10, "XI": 11, "XII": 12}
+_ROMAN_FIX = str.maketrans({"Х": "X", "І": "I", "1": "I", "l": "I", "|": "I", "У": "V"})
+ROMAN_TOKEN = r"(?-i:[IVXХІУПШ1l|]{1,4})"
+
+# --- building blocks ----------------------------------------------------------------------
+
+L = r"(?<![\w№])(?<!\d[.,/\-])"  # left edge of a number: not inside another number
+R = r"(?!\d)(?![.,/\-]\d)"  # right edge of a number
+DAY = r"(?P<day>[0-3]?\d)"
+YEAR = r"(?P<year>1[89]\d\d|20[0-3]\d)"
+ORD = r"(?:-?(?:го|м|й))?"  # "1937-го года", "в 1937-м году"
+# Year words; longer alternatives first. "г." must not be the start of a word ("г. Омск" is
+# fine: a year right before a town abbreviation is rare in these papers).
+RU_YEAR_WORD = (r"(?:(?P<birth>[гr]\.?\s?р\.|г/р|г\.\s?рожд\.|года\s+рождения)"
+                r"|г\.\s?г\.|гг\.?|[гr]\.|г(?!\w)|год(?:а|у|ом|ы|ов|ах)?(?!\w))")
+KK_YEAR_WORD = r"(?:жж\.|ж\.|ж(?!\w)|жыл(?![қк])[^\W\d_]{0,6}(?!\w))"  # not жылқы (horses)
+YEAR_WORD = f"(?:{RU_YEAR_WORD}|{KK_YEAR_WORD})"
+KK_YEAR_LINK = r"(?:жылғы|жылгы|жылы|жылдың|жылдын|ж\.)"  # "1937 жылғы 15 тамыз"
+Q_OPEN, Q_CLOSE = r"[«\"„“']", r"[»\"”“']"
+
+# Numbers right after these are references, not years ("Дело № 1937", "ф. 1937, д. 20").
+_BAD_PREFIX = re.compile(r"(?:№|\bN|\bст|\bд|\bкв|\bп|\bч|\bл|\bлл|\bф|\bоп|\bдело|\bстр|\bарт)\.?\s*$", re.I)
+_APPROX = re.compile(r"(?:\b(?:около|примерно|приблизительно|ориентировочно|шамамен)|\b(?:ок|прибл|шам)\.)"
+                     r"\s*(?:(?:в|во)\s+)?$", re.I)
+_RANGE_DASH = re.compile(r"\s*[-–—]\s*$")
+_RANGE_WORD = re.compile(r"\s+(?:по|до)\s+$", re.I)
+_RANGE_FROM = re.compile(r"\b(?:с|со|от)\s+$", re.I)
+_KK_ABLATIVE = re.compile(r"(?:дан|ден|тан|тен|нан|нен)$", re.I)
+_KK_UNTIL = re.compile(r"\s+(?:дейін|дейiн|шейін|шейiн)\b", re.I)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _year(s: str) -> Optional[int]:
+    y = int(s) + 1900 if len(s) == 2 else int(s)
+    return y if MIN_YEAR <= y <= MAX_YEAR else None
+
+
+def _ymd(y: Optional[int], m: Optional[int] = None, d: Optional[int] = None) -> Optional[str]:
+    """EDTF for a (partial) date, None when the calendar says no; y None -> XXXX."""
+    if m is None:
+        return None if y is None else f"{y:04d}"
+    if not 1 <= m <= 12:
+        return None
+    if d is None:
+        return None if y is None else f"{y:04d}-{m:02d}"
+    try:
+        datetime.date(y if y is not None else 2000, m, d)  # 2000: a leap year allows 29 Feb
+    except ValueError:
+        return None
+    return f"{'XXXX' if y is None else f'{y:04d}'}-{m:02d}-{d:02d}"
+
+
+def _ru_month(word: str) -> Optional[int]:
+    return next((n for n, rx in _RU_MONTH_RES if rx.fullmatch(word.rstrip("."))), None)
+
+
+def _kk_month(word: str) -> Optional[int]:
+    """Month number; Kazakh months are written in lower case, so "Қазан..." is the city Kazan."""
+    n = next((n for n, rx in _KK_MONTH_RES if rx.match(word)), None)
+    return None if n == 10 and word.istitle() else n
+
+
+def _kk_repaired(word: str, m: int) -> bool:
+    return not word.lower().startswith(KK_MONTHS[m - 1])
+
+
+def _season(word: str, table: dict) -> int:
+    return next(code for code, rx in table.items() if re.fullmatch(rx, word, re.I))
+
+
+def _roman(token: str) -> Optional[int]:
+    fixed = token.replace("П", "II").replace("Ш", "III").translate(_ROMAN_FIX)
+    if not token.strip("1|"):  # all digits: a numeric month, not a Roman one
+        return None
+    return ROMAN.get(fixed)
+
+
+# --- patterns ------------------------------------------------------------------------------
+# Each handler gets the match and returns (normalized, confidence) or None.
+Handler = Callable[[re.Match], Optional[tuple]]
+_PATTERNS: list[tuple[re.Pattern, Handler]] = []
+
+
+def _rule(pattern: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _PATTERNS.append((re.compile(pattern, re.I), fn))
+        return fn
+    return register
+
+
+YEAR_ANY = r"(?:(?P<year>1[89]\d\d|20[0-3]\d)|(?P<yy>\d\d))"
+
+
+@_rule(L + DAY + r"(?P<sep>\s?[./]\s?)(?P<mon>[01]?\d)(?:\s?[./]\s?|-)" + YEAR_ANY + R
+       + rf"(?:{ORD}\s*{YEAR_WORD})?")
+@_rule(L + DAY + r"-(?P<mon>[01]?\d)-" + YEAR + R + rf"(?:\s*{YEAR_WORD})?")
+@_rule(L + YEAR + r"-(?P<mon>[01]\d)-(?P<day>[0-3]\d)" + R)  # ISO, in modern database printouts
+def _numeric(m):
+    y = _year(m["year"] or m["yy"])
+    v = _ymd(y, int(m["mon"]), int(m["day"]))
+    return v and (v, 0.9 if m["year"] else 0.75)
+
+
+@_rule(L + DAY + r"(?:\s?[./\-]\s?|\s)(?P<rom>" + ROMAN_TOKEN + r")(?:\s?[./\-]\s?|\s)"
+       + YEAR_ANY + R + rf"(?:{ORD}\s*{YEAR_WORD})?")
+def _roman_date(m):
+    mon = _roman(m["rom"])
+    if mon is None:
+        return None
+    v = _ymd(_year(m["year"] or m["yy"]), mon, int(m["day"]))
+    conf = (0.9 if m["year"] else 0.75) - (0.1 if set(m["rom"]) - set("IVX") else 0)  # OCR-repaired
+    return v and (v, round(conf, 2))
+
+
+@_rule(rf"(?P<q>{Q_OPEN}\s?)?" + L + DAY + ORD + rf"(?(q)\s?{Q_CLOSE})\s*(?P<mon>{RU_MONTH})\s*"
+       rf"(?:{YEAR}{R}{ORD}|(?P<yy>\d\d){R}(?=\s*г))(?:\s*{RU_YEAR_WORD})?")
+def _ru_full(m):
+    v = _ymd(_year(m["year"] or m["yy"]), _ru_month(m["mon"]), int(m["day"]))
+    return v and (v, 0.95 if m["year"] else 0.8)
+
+
+@_rule(L + r"(?P<d1>[0-3]?\d)\s*[-–—]\s*" + DAY + rf"\s+(?P<mon>{RU_MONTH})\s*{YEAR}{R}(?:\s*{RU_YEAR_WORD})?")
+def _ru_day_range(m):
+    y, mon = _year(m["year"]), _ru_month(m["mon"])
+    a, b = _ymd(y, mon, int(m["d1"])), _ymd(y, mon, int(m["day"]))
+    return a and b and a < b and (f"{a}/{b}", 0.9)
+
+
+@_rule(rf"(?<!\w)(?P<m1>{RU_MONTH})\s*[-–—]\s*(?P<mon>{RU_MONTH})\s*{YEAR}{R}{ORD}(?:\s*{RU_YEAR_WORD})?")
+def _ru_month_range(m):
+    y, a, b = _year(m["year"]), _ru_month(m["m1"]), _ru_month(m["mon"])
+    return y and a < b and (f"{_ymd(y, a)}/{_ymd(y, b)}", 0.85)
+
+
+@_rule(rf"(?<!\w)(?P<mon>{RU_MONTH})\s*{YEAR}{R}{ORD}(?:\s*{RU_YEAR_WORD})?")
+def _ru_month_year(m):
+    v = _ymd(_year(m["year"]), _ru_month(m["mon"]))
+    return v and (v, 0.9)
+
+
+@_rule(rf"(?P<q>{Q_OPEN}\s?)?" + L + DAY + ORD + rf"(?(q)\s?{Q_CLOSE})\s*(?P<mon>{RU_MONTH})")
+def _ru_day_month(m):
+    v = _ymd(None, _ru_month(m["mon"]), int(m["day"]))
+    return v and (v, 0.6)
+
+
+@_rule(L + YEAR + R + ORD + rf"\s*{YEAR_WORD}")
+def _year_word(m):
+    y = _year(m["year"])
+    return y and (f"{y:04d}", 0.95 if m["birth"] else 0.9)
+
+
+# Bare year (or year range) after a lead-in that makes it a date.
+@_rule(r"(?:(?<!\w)(?:в|во|с|со|по|до|к|после|между)\s+|(?:год|дата)\s+рожд(?:ения|\.)?\s*[:\-–]?\s*"
+       r"|туған\s+(?:жылы|күні)\s*[:\-–]?\s*)" + rf"(?P<span>{YEAR}{R}(?:\s*[-–—]\s*(?P<y2>\d{{4}}){R})?)"
+       r"(?!\s*(?:лет|чел|руб|км|экз|кг|тонн|шт|дн|%|№|[-–—/]))")
+def _bare_year(m):
+    y = _year(m["year"])
+    if m["y2"]:
+        y2 = _year(m["y2"])
+        return y and y2 and y < y2 and (f"{y}/{y2}", 0.7)
+    return y and (f"{y:04d}", 0.7)
+
+
+@_rule(r"\(\s*(?P<span>" + YEAR + r"\s*[-–—]\s*(?P<y2>\d{4}))\s*\)")  # life span "(1902–1938)"
+@_rule(L + YEAR + r"\s*[-–—]\s*(?P<y2>\d{4}|\d\d)" + R + ORD
+       + r"\s*(?:гг\.?|г\.\s?г\.|годы|годах|годов|годам|г\.|год(?!\w)|жж\.|ж\.|жылдар[^\W\d_]*|жылы)")
+def _year_range(m):
+    y1 = _year(m["year"])
+    y2 = _year(m["y2"]) if len(m["y2"]) == 4 else (y1 // 100 * 100 + int(m["y2"]) if y1 else None)
+    return y1 and y2 and y1 < y2 and (f"{y1}/{y2}", 0.9)
+
+
+@_rule(r"(?<!\w)(?:в|во)\s+(?P<span>(?P<yy>[1-9]\d)-?(?:м|ом)?\s+году)")  # "в 37 году"; "в 10 г." may be grams
+def _short_year(m):
+    return f"19{m['yy']}", 0.6
+
+
+@_rule(L + r"(?P<c>1[89]|20)?(?P<dec>\d)0-?(?:х|е|ые|ых)\s*(?:гг\.?|годы|годах|годов|годам|г\.)")
+def _decade(m):
+    return f"{m['c'] or '19'}{m['dec']}X", 0.8 if m["c"] else 0.7
+
+
+@_rule(rf"(?<!\w)(?P<s>{RU_SEASON})\s+{YEAR}{R}{ORD}(?:\s*{RU_YEAR_WORD})?")
+def _ru_season(m):
+    return f"{m['year']}-{_season(m['s'], RU_SEASONS)}", 0.85
+
+
+@_rule(L + YEAR + rf"\s*{KK_YEAR_LINK}\s*(?P<s>{KK_SEASON})")
+def _kk_season(m):
+    return f"{m['year']}-{_season(m['s'], KK_SEASONS)}", 0.85
+
+
+KK_AI = r"(?:\s+а[йи][^\W\d_]{0,5}(?!\w))?"  # "қазан айында"
+KK_ORD = r"(?:-?(?:ші|шы|інші|ыншы|нші|ншы))?"
+
+
+@_rule(L + YEAR + rf"\s*{KK_YEAR_LINK}\s*" + DAY + KK_ORD + rf"\s+(?P<mon>{KK_MONTH}){KK_AI}")
+@_rule(L + DAY + KK_ORD + rf"\s+(?P<mon>{KK_MONTH_BARE})\s*{YEAR}{R}(?:\s*{KK_YEAR_WORD})?")
+def _kk_full(m):
+    mon = _kk_month(m["mon"])
+    v = mon and _ymd(_year(m["year"]), mon, int(m["day"]))
+    return v and (v, 0.85 if _kk_repaired(m["mon"], mon) else 0.95)
+
+
+@_rule(L + YEAR + rf"\s*{KK_YEAR_LINK}\s*(?P<mon>{KK_MONTH}){KK_AI}")
+@_rule(rf"(?<!\w)(?P<mon>{KK_MONTH_BARE})\s*{YEAR}{R}\s*{KK_YEAR_WORD}")
+def _kk_month_year(m):
+    mon = _kk_month(m["mon"])
+    v = mon and _ymd(_year(m["year"]), mon)
+    return v and (v, 0.8 if _kk_repaired(m["mon"], mon) else 0.9)
+
+
+@_rule(L + DAY + KK_ORD + rf"\s+(?P<mon>{KK_MONTH})")
+def _kk_day_month(m):
+    mon = _kk_month(m["mon"])
+    v = mon and _ymd(None, mon, int(m["day"]))
+    return v and (v, 0.5 if _kk_repaired(m["mon"], mon) else 0.6)
+
+
+# --- search --------------------------------------------------------------------------------
+
+_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])|\u00ad")  # letters only: "38-\n46"
+
+
+def _clean(text: str) -> tuple[str, list[int]]:
+    """Drop soft hyphens and OCR line-end hyphenation ("авгус-\\nта"); keep an index map."""
+    keep, pos, last = [], [], 0
+    for m in _HYPHEN_BREAK.finditer(text):
+        keep.append(text[last:m.start()])
+        pos.extend(range(last, m.start()))
+        last = m.end()
+    keep.append(text[last:])
+    pos.extend(range(last, len(text)))
+    pos.append(len(text))
+    return "".join(keep), pos
+
+
+def _candidates(clean: str) -> Iterator[tuple[int, int, str, float]]:
+    for rx, handler in _PATTERNS:
+        pos = 0
+        while (m := rx.search(clean, pos)) is not None:
+            pos = m.start() + 1  # overlapping: every start position gets its own try
+            res = handler(m)
+            if not res:
+                continue
+            s, e = m.span("span") if "span" in rx.groupindex and m["span"] else m.span()
+            if _BAD_PREFIX.search(clean, max(0, s - 10), s):
+                continue
+            yield s, e, res[0], res[1]
+
+
+def _compose(clean: str, ms: list[list]) -> list[list]:
+    """Join neighbours into intervals and absorb approximation words (both only widen spans)."""
+    out: list[list] = []
+    for cur in ms:
+        if out:
+            prev = out[-1]
+            gap = clean[prev[1]:cur[0]]
+            joined = (_RANGE_DASH.fullmatch(gap) or "\n" not in gap and _RANGE_WORD.fullmatch(gap)
+                      and _RANGE_FROM.search(clean, max(0, prev[0] - 6), prev[0])
+                      or gap.isspace() and _KK_ABLATIVE.search(clean[prev[0]:prev[1]])
+                      and _KK_UNTIL.match(clean, cur[1]))
+            iv = joined and _interval(prev[2], cur[2])
+            if iv:
+                out[-1] = [prev[0], cur[1], iv, min(prev[3], cur[3])]
+                continue
+        out.append(cur)
+    for cur in out:
+        ap = _APPROX.search(clean, max(0, cur[0] - 25), cur[0])
+        if ap and re.fullmatch(r"\d{4}(?:-\d\d){0,2}", cur[2]) and cur[2][5:7] not in {"21", "22", "23", "24"}:
+            cur[0], cur[2], cur[3] = ap.start(), cur[2] + "~", round(cur[3] - 0.05, 2)
+    return out
+
+
+def _interval(a: str, b: str) -> Optional[str]:
+    if a.startswith("XXXX"):
+        a = b[:4] + a[4:]
+    if "/" in a + b or "X" in a + b:  # no nested intervals, no decades
+        return None
+    key = lambda v: [int(p) for p in v.rstrip("~").split("-")]  # noqa: E731
+    return f"{a}/{b}" if key(a)[0] < key(b)[0] or key(a) < key(b) else None
+
+
+def find_dates(text: str, lang: Optional[str] = None) -> list[DateMatch]:
+    """All date expressions in `text`: sorted, non-overlapping, the longest match wins."""
+    clean, pos = _clean(text)
+    cands = sorted(set(_candidates(clean)), key=lambda c: (c[0] - c[1], c[0], -c[3]))
+    taken: list[list] = []
+    for s, e, v, c in cands:
+        if all(e <= t[0] or s >= t[1] for t in taken):
+            taken.append([s, e, v, c])
+    taken.sort()
+    result = []
+    for s, e, v, c in _compose(clean, taken):
+        os_, oe = pos[s], pos[e - 1] + 1
+        result.append(DateMatch(os_, oe, text[os_:oe], v, c))
+    return result
+
+
+_FILLER = re.compile(r"[\s.,;:()\[\]«»\"-]*(?:(?:в|во|с|со|от|до|по)\s+)?", re.I)
+_TAIL = re.compile(r"[\s.,;:()\[\]«»\"]*")
+
+
+def normalize_date(surface: str, lang: Optional[str] = None) -> Optional[str]:
+    """Normalise one date expression; None unless it is a single date.
+
+    The surface is taken to be a date, so forms that need a lead-in inside running text
+    ("1902", "37 году", "1938 по 1946 год") are read as if one were there.
+    """
+    s = surface.strip()
+    for lead, trail in (("", ""), ("в ", ""), ("с ", ""), ("", " дейін")):
+        found = find_dates(lead + s + trail, lang)
+        if len(found) == 1:
+            m = found[0]
+            if _FILLER.fullmatch(s[:m.start - len(lead)]) and _TAIL.fullmatch(s[m.end - len(lead):]):
+                return m.normalized
+    return None
+
+
+def year_of(normalized: Optional[str]) -> Optional[int]:
+    """The (first) year of an EDTF value from this module; None for XXXX-MM-DD or None."""
+    return int(normalized[:4]) if normalized and normalized[:4].isdigit() else None

@@ -1,0 +1,509 @@
+"""Entity surfaces -> the output contract's canonical `normalized` form.
+
+PERSON: nominative, surname first, then given name and patronymic (or the initials as
+written). PLACE: nominative without the settlement type word ("г. Москвы" -> "Москва"),
+regions keep theirs ("Акмолинской обл." -> "Акмолинская область"). ORG: nominative head
+phrase, abbreviations as written. Spelling is kept (no ru<->kk transliteration).
+
+Russian goes through pymorphy3, but a name is decided *jointly*: every word proposes
+(case, gender) readings and the pair most words agree on wins, so "Ахметова Бибигуль"
+stays feminine (the given name is) and "Рыскулова Турара" becomes masculine genitive.
+Kazakh given names, OOV surnames and patronymics get suffix rules instead of pymorphy's
+guesses. Kazakh is agglutinative: one case suffix on the last word of the phrase, removed
+by a table checked against the stem's last sound and vowel harmony, with a small lexicon
+of names/toponyms that merely end like a suffix ("Қарағанды", "Қызылорда").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Iterable, Optional
+
+import pymorphy3
+
+CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
+GENDERS = ("masc", "femn")
+# Tie-break between equally supported readings; e.g. a lone "Кузнецову" is masculine
+# dative rather than feminine accusative (both exist; archival texts use the dative more).
+CASE_PRIOR = {"nomn": 0.3, "gent": 0.2, "datv": 0.15, "accs": 0.12, "ablt": 0.1, "loct": 0.05}
+_CASE_ALIAS = {"gen2": "gent", "acc2": "accs", "loc2": "loct", "voct": "nomn"}
+
+TITLES = {
+    "гр", "гр-н", "гр-ка", "гражданин", "гражданка", "гражданина", "гражданки", "гражданину",
+    "гражданке", "гражданином", "гражданкой", "тов", "товарищ", "товарища", "товарищу",
+    "товарищем", "з/к", "азамат", "азаматы", "азаматтың", "жолдас", "жолдастың",
+}
+RU_PREPOSITIONS = {"в", "во", "на", "из", "изо", "до", "под", "у", "около", "близ", "к"}
+RU_SETTLEMENT_ABBR = {"г", "гор", "пос", "п", "с", "д", "дер", "ст", "ст-ца", "х", "пгт", "рп", "р.п", "м", "кишл"}
+RU_SETTLEMENT_LEMMAS = {
+    "город", "посёлок", "поселок", "село", "деревня", "станция", "станица", "хутор", "аул",
+    "кишлак", "местечко", "слобода",
+}
+RU_REGION_ABBR = {  # abbreviation -> nominative type word it stands for
+    "обл": "область", "р-н": "район", "р-на": "район", "р-не": "район", "р-ну": "район",
+    "р-ном": "район", "губ": "губерния", "у": "уезд", "вол": "волость", "окр": "округ", "кр": "край",
+}
+NOMINATIVE_FIXES = {"лагери": "лагеря"}  # pymorphy's plural is the "political camps" sense
+
+KK_SETTLEMENT = {
+    "қаласы", "қала", "қ", "ауылы", "ауыл", "кенті", "поселкесі", "поселкасы", "селосы",
+    "станциясы", "стансасы", "деревнясы", "г", "гор", "пос", "с", "ст", "д",
+}
+KK_REGION_ABBR = {"обл": "облысы", "ауд": "ауданы"}
+
+# Kazakh given names seen in Russian text (pymorphy3 knows only some, with odd genders)
+# and in Kazakh text (guards the suffix stripper). Russian and Kazakh spellings.
+KK_MALE = set("""
+турар тұрар жумабек жұмабек мухтар мұхтар сакен сәкен ахмет касым қасым алихан әлихан магжан
+мағжан миржакып міржақып ильяс ілияс беимбет бейімбет смагул смағұл халел жусупбек жүсіпбек абай
+шакарим шәкәрім нурлан нұрлан ерлан серик серік болат кайрат қайрат асхат тулеген төлеген отеген
+өтеген даулет дәулет темирбек темірбек садуакас сәдуақас санжар мукан мұқан ораз габит ғабит
+султан сұлтан нурсултан нұрсұлтан ерден сейден жанша мустафа мұстафа
+""".split())
+KK_FEMALE = set("""
+бибигуль бибігүл айгуль айгүл гульнара гүлнар гүлнара зейнеп айша сара кульзипа күлзипа гульсара
+гүлсара раушан макпал мақпал алма дина азиза әзиза жамал шолпан гульжан гүлжан гульсим гүлсім
+динара куляш күләш роза майра сауле сәуле асем әсем назипа нәзипа зауре зәуре гульбахрам
+""".split())
+KK_PLACES = set("""
+алматы астана қарағанды караганды семей ақмола акмола қызылорда кзыл-орда сарыарқа қазақстан
+магадан дагестан қарқаралы жаркент мәскеу омбы тараз торғай қостанай павлодар атырау орал ақтөбе
+шымкент ташкент балқаш жезқазған өскемен ақсу долинка спасск
+""".split())
+KK_GUARD = KK_MALE | KK_FEMALE | KK_PLACES
+
+_VOWELS = set("аәеёиіоөуұүыэюя")
+_BACK, _FRONT = set("аоұыя"), set("әеёөүіэ")  # и, у, ю go either way
+_NASAL = set("мнң")
+
+# Kazakh case suffixes: (suffix, stems it may follow). V: ends in a vowel, C: in a
+# consonant (у/и/ю count as both), N: in м/н/ң, P: a 3rd-person possessive (-сы/-сі, C+ы/і).
+_KK_SUFFIXES = sorted([
+    ("ның", "VN"), ("нің", "VN"), ("дың", "C"), ("дің", "C"), ("тың", "C"), ("тің", "C"),
+    ("ны", "V"), ("ні", "V"), ("ды", "C"), ("ді", "C"), ("ты", "C"), ("ті", "C"),
+    ("ға", "VC"), ("ге", "VC"), ("қа", "C"), ("ке", "C"), ("на", "P"), ("не", "P"),
+    ("да", "VC"), ("де", "VC"), ("та", "C"), ("те", "C"), ("нда", "P"), ("нде", "P"),
+    ("дан", "VC"), ("ден", "VC"), ("тан", "C"), ("тен", "C"), ("нан", "NP"), ("нен", "NP"),
+    ("мен", "*"), ("бен", "*"), ("пен", "*"), ("н", "P"),
+], key=lambda s: -len(s[0]))
+_KK_SUFFIX_SET = {s for s, _ in _KK_SUFFIXES} | {"а", "е", "у", "ом", "ы", "ой"}  # + Russian "АЛЖИР-е"
+_ABBR_RU_ENDING = re.compile(r"^([А-ЯЁ][А-ЯЁ0-9]+)(а|у|ом|е|ы|ой|ю|ем|ов|ам|ами|ах)$")
+
+_INITIAL = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яё]?\.$")
+_PATR_MASC = re.compile(r"^(.+(?:ович|евич|ёвич|ич))(а|у|ем|ом|е|)$")
+_PATR_FEMN = re.compile(r"^(.+(?:овн|евн|ёвн|ичн))(а|ы|е|у|ой)$")
+_PATR_KK = re.compile(r"(ұлы|улы|қызы|кызы)$")
+_SURN_OV = re.compile(r"^(.+(?:ов|ев|ёв|ин|ын))(а|у|ым|е|ой|)$")
+_SURN_SKY = re.compile(r"^(.+(?:ск|цк))(ий|ого|ому|им|ом|ая|ой|ую)$")
+_SURN_FIXED = re.compile(r"(ко|их|ых|аго|яго|дзе|швили|[оеиуюэ])$")
+_SURN_LIKE = re.compile(
+    r"((ов|ев|ёв|ин|ын)(а|у|ым|е|ой)?|(ск|цк)(ий|ого|ому|им|ом|ая|ой|ую)|енко|дзе|швили|ян|ук|юк)$"
+)
+
+
+def _match_case(new: str, orig: str) -> str:
+    """Give `new` the capitalisation of `orig`, hyphen part by hyphen part."""
+    if "ё" not in orig.lower():
+        new = new.replace("ё", "е")
+    if len(orig) > 1 and orig.isupper():
+        return new.upper()
+    oparts, nparts = orig.split("-"), new.lower().split("-")
+    if len(oparts) != len(nparts):
+        oparts = [orig] * len(nparts)
+    return "-".join(n[:1].upper() + n[1:] if o[:1].isupper() else n for o, n in zip(oparts, nparts))
+
+
+def _add(hyps: dict, cases: Iterable[str], genders: Iterable[str], nom: str, weight: float) -> None:
+    for c in cases:
+        for g in genders:
+            if weight > hyps.get((c, g), (0.0, ""))[0]:
+                hyps[(c, g)] = (weight, nom)
+
+
+def _table(hyps: dict, stem: str, ending: str, table: dict, weight: float) -> None:
+    for cases, gender, nom_ending in table.get(ending, ()):
+        _add(hyps, cases, [gender], stem + nom_ending, weight)
+
+
+# ending -> [(cases, gender, nominative ending)]
+_OV_TABLE = {
+    "": [(["nomn"], "masc", "")],
+    "а": [(["gent", "accs"], "masc", ""), (["nomn"], "femn", "а")],
+    "у": [(["datv"], "masc", ""), (["accs"], "femn", "а")],
+    "ым": [(["ablt"], "masc", "")],
+    "е": [(["loct"], "masc", "")],
+    "ой": [(["gent", "datv", "ablt", "loct"], "femn", "а")],
+}
+_SKY_TABLE = {
+    "ий": [(["nomn"], "masc", "ий")], "ого": [(["gent", "accs"], "masc", "ий")],
+    "ому": [(["datv"], "masc", "ий")], "им": [(["ablt"], "masc", "ий")], "ом": [(["loct"], "masc", "ий")],
+    "ая": [(["nomn"], "femn", "ая")], "ой": [(["gent", "datv", "ablt", "loct"], "femn", "ая")],
+    "ую": [(["accs"], "femn", "ая")],
+}
+_PATR_M_TABLE = {"": [(["nomn"], "masc", "")], "а": [(["gent", "accs"], "masc", "")],
+                 "у": [(["datv"], "masc", "")], "ем": [(["ablt"], "masc", "")], "ом": [(["ablt"], "masc", "")],
+                 "е": [(["loct"], "masc", "")]}
+_PATR_F_TABLE = {"а": [(["nomn"], "femn", "а")], "ы": [(["gent"], "femn", "а")],
+                 "е": [(["datv", "loct"], "femn", "а")], "у": [(["accs"], "femn", "а")], "ой": [(["ablt"], "femn", "а")]}
+# A consonant-final masculine stem (foreign surname, Kazakh given name) declined.
+_CONS_TABLE = {"а": [(["gent", "accs"], "masc", "")], "у": [(["datv"], "masc", "")],
+               "ом": [(["ablt"], "masc", "")], "ем": [(["ablt"], "masc", "")], "е": [(["loct"], "masc", "")]}
+# A feminine -а given name declined ("Гульсары" -> "Гульсара").
+_FEM_A_TABLE = {"а": [(["nomn"], "femn", "а")], "ы": [(["gent"], "femn", "а")], "и": [(["gent"], "femn", "а")],
+                "е": [(["datv", "loct"], "femn", "а")], "у": [(["accs"], "femn", "а")], "ой": [(["ablt"], "femn", "а")]}
+
+
+def _cons_final(w: str) -> bool:
+    return bool(w) and w[-1] not in _VOWELS and w[-1] not in "ьй"
+
+
+def is_patronymic(word: str) -> bool:
+    w = word.lower()
+    return bool(_PATR_MASC.match(w) or _PATR_FEMN.match(w) or _PATR_KK.search(w))
+
+
+def split_initials(surface: str) -> list[str]:
+    """Tokens of a name span; "Н.Е.Тухачевская" -> ["Н.", "Е.", "Тухачевская"]; titles dropped."""
+    text = re.sub(r"(?<=\.)(?=\S)", " ", surface.replace(",", " "))
+    return [t for t in text.split() if t.lower().rstrip(".") not in TITLES]
+
+
+def kk_strip_case(word: str) -> str:
+    """Remove one Kazakh case suffix from a word ("облысында" -> "облысы", "Семейде" -> "Семей")."""
+    for sep in ("-", "'", "’", "`"):
+        head, found, tail = word.rpartition(sep)
+        if found and head and tail.lower() in _KK_SUFFIX_SET:
+            return head
+    lw = word.lower()
+    if lw in KK_GUARD or len(lw) < 4:
+        return word
+    for suf, conds in _KK_SUFFIXES:
+        stem = lw[: -len(suf)]
+        if not lw.endswith(suf) or len(stem) < 3:
+            continue
+        if suf == "н" and (word[:1].isupper() or len(stem) < 4):
+            continue  # bare accusative -н only on common nouns ("облысын"); "Байтұрсын" is a name
+        if _kk_stem_ok(stem, conds) and _harmony_ok(stem, suf):
+            return word[: len(stem)]
+    return word
+
+
+def _kk_stem_ok(stem: str, conds: str) -> bool:
+    last = stem[-1]
+    either = last in "уию"
+    ok = {
+        "*": True,
+        "V": last in _VOWELS,
+        "C": last not in _VOWELS or either,
+        "N": last in _NASAL,
+        "P": stem[-1] in "ыі" and len(stem) > 2 and stem[-2] not in _VOWELS,
+    }
+    return any(ok[c] for c in conds)
+
+
+def _harmony_ok(stem: str, suf: str) -> bool:
+    sv = [c for c in suf if c in _VOWELS]
+    if not sv or suf in ("мен", "бен", "пен"):
+        return True
+    if re.search("(ев|ёв|ева|ёва)$", stem):
+        return True  # "Жұмабаевтың": the Russian surname suffix does not set the harmony
+    for c in reversed(stem):
+        if c in "иую":
+            return True  # "Майлиннің" but "Мұхиттың": и/у/ю go either way
+        if c in _BACK:
+            return sv[0] in _BACK
+        if c in _FRONT:
+            return sv[0] in _FRONT
+    return True
+
+
+class Normalizer:
+    """Holds one pymorphy3 analyser (loading it costs ~0.3 s) and normalises surfaces."""
+
+    def __init__(self, morph: Optional[pymorphy3.MorphAnalyzer] = None):
+        self.morph = morph or pymorphy3.MorphAnalyzer(lang="ru")
+
+    # ------------------------------------------------------------------ persons
+    def person(self, surface: str, lang: str) -> dict:
+        toks = split_initials(surface)
+        inits = [t for t in toks if _INITIAL.match(t)]
+        words = [t.strip(".,;:«»\"()-") for t in toks if not _INITIAL.match(t)]
+        words = [w for w in words if w]
+        if lang == "kk" and words:
+            words[-1] = kk_strip_case(words[-1])
+        roles = self._roles(words, bool(inits))
+        if lang != "kk":
+            words = self._ru_nominative(words, roles)
+        surname, given, patr = (" ".join(w for w, r in zip(words, roles) if r == role) or None
+                                for role in ("surn", "name", "patr"))
+        if inits:
+            given, patr = inits[0], (" ".join(inits[1:]) or None)
+        full = " ".join(p for p in (surname, given, patr) if p) or surface.strip()
+        return {"full": full, "surname": surname, "given": given, "patronymic": patr}
+
+    def _known_tags(self, word: str) -> set:
+        lw = word.lower()
+        if not self.morph.word_is_known(lw):
+            return set()
+        return {g for p in self.morph.parse(lw) for g in ("Surn", "Name") if g in p.tag}
+
+    def _surname_score(self, word: str) -> int:
+        lw = word.lower().split("-")[0]
+        return 2 * bool(_SURN_LIKE.search(lw)) + ("Surn" in self._known_tags(lw))
+
+    def _name_score(self, word: str) -> int:
+        lw = word.lower()
+        return 2 * (lw in KK_MALE or lw in KK_FEMALE or "Name" in self._known_tags(lw))
+
+    def _roles(self, words: list[str], has_initials: bool) -> list[str]:
+        """Which word is the surname, given name, patronymic (by position, tags and suffixes)."""
+        n = len(words)
+        if has_initials or n == 0:
+            return ["surn"] * n
+        patr = [i for i in range(1, n) if is_patronymic(words[i])]
+        if patr:
+            p = patr[-1]
+            roles = ["surn"] * n
+            roles[p] = "patr"
+            if p == n - 1 and n == 2:
+                w = words[0]
+                looks_surname = self._surname_score(w) >= 2 and not self._name_score(w)
+                roles[0] = "surn" if looks_surname else "name"
+            else:
+                roles[p - 1] = "name"
+            return roles
+        if n == 1:
+            return ["name" if self._name_score(words[0]) > self._surname_score(words[0]) else "surn"]
+        a, b = words[0], words[1]
+        swap = self._name_score(a) - self._surname_score(a) > self._name_score(b) - self._surname_score(b)
+        roles = ["name"] * n
+        roles[1 if swap and n == 2 else 0] = "surn"
+        return roles
+
+    def _ru_nominative(self, words: list[str], roles: list[str]) -> list[str]:
+        """Put the name into the nominative with one (case, gender) shared by all its words."""
+        per_word = [[self._ru_hyps(part, role) for part in w.split("-")] for w, role in zip(words, roles)]
+
+        def support(cg):
+            total = CASE_PRIOR[cg[0]]
+            for parts in per_word:
+                total += sum(h.get(cg, (0.0, ""))[0] for h in parts) / len(parts)
+            return total
+
+        best = max(((c, g) for c in CASES for g in GENDERS), key=support)
+        out = []
+        for w, parts in zip(words, per_word):
+            noms = [self._reading(h, best, p) for h, p in zip(parts, w.split("-"))]
+            out.append(_match_case("-".join(noms), w))
+        return out
+
+    @staticmethod
+    def _reading(hyps: dict, cg: tuple, word: str) -> str:
+        """The nominative under the chosen (case, gender); a word that has no such reading
+        (the text is ungrammatical or OCR broke it) takes its own best one of that gender."""
+        if cg in hyps:
+            return hyps[cg][1]
+        same = [v for k, v in hyps.items() if k[1] == cg[1]]
+        return max(same)[1] if same else word
+
+    def _ru_hyps(self, word: str, role: str) -> dict:
+        """(case, gender) -> (weight, nominative) readings of one name word."""
+        lw, hyps = word.lower(), {}
+        if role == "patr":
+            if m := _PATR_MASC.match(lw):
+                _table(hyps, m.group(1), m.group(2), _PATR_M_TABLE, 1.0)
+            elif m := _PATR_FEMN.match(lw):
+                _table(hyps, m.group(1), m.group(2), _PATR_F_TABLE, 1.0)
+            elif _PATR_KK.search(lw):
+                _add(hyps, CASES, ["femn" if re.search("[кқ]ызы$", lw) else "masc"], lw, 1.0)
+            return hyps
+        if role == "name":
+            # A lexicon Kazakh name fixes the gender; pymorphy's guesses for these are noise.
+            rules: dict = {}
+            self._given_rules(lw, rules)
+            lex = {k: (1.0, nom) for k, (_, nom) in rules.items()
+                   if nom in (KK_MALE if k[1] == "masc" else KK_FEMALE)}
+            if lw in KK_FEMALE and lw[-1] not in "ая":  # "Зауре", "Бибигуль" do not decline
+                _add(lex, CASES, ["femn"], lw, 1.0)
+            if lex:
+                return lex
+        tag = "Surn" if role == "surn" else "Name"
+        weight = 1.0 if self.morph.word_is_known(lw) else 0.6
+        for p in self.morph.parse(lw):
+            if tag not in p.tag or "plur" in p.tag:
+                continue
+            case = _CASE_ALIAS.get(p.tag.case, p.tag.case)
+            genders = [p.tag.gender] if p.tag.gender in GENDERS else GENDERS  # None = ms-f
+            infl = None if "Fixd" in p.tag else p.inflect({"nomn"})
+            # an indeclinable reading loses ties: "Анне" is Анна's dative before it is "Анне"
+            _add(hyps, [case], genders, infl.word if infl else lw, weight - 0.05 * ("Fixd" in p.tag))
+        if role == "surn":
+            self._surname_rules(lw, hyps)
+        else:
+            self._given_rules(lw, hyps)
+        return hyps
+
+    @staticmethod
+    def _surname_rules(lw: str, hyps: dict) -> None:
+        if m := _SURN_OV.match(lw):
+            _table(hyps, m.group(1), m.group(2), _OV_TABLE, 0.5)
+        elif m := _SURN_SKY.match(lw):
+            _table(hyps, m.group(1), m.group(2), _SKY_TABLE, 0.5)
+        elif _SURN_FIXED.search(lw):
+            _add(hyps, CASES, GENDERS, lw, 0.5)
+        else:
+            if _cons_final(lw) or lw.endswith("ь"):
+                _add(hyps, ["nomn"], ["masc"], lw, 0.5)
+                _add(hyps, CASES, ["femn"], lw, 0.5)  # foreign women's surnames do not decline
+            for end in ("ом", "ем", "а", "у", "е"):  # "Гольдберга", "Лазаревичем"
+                if lw.endswith(end) and _cons_final(lw[: -len(end)]):
+                    _table(hyps, lw[: -len(end)], end, _CONS_TABLE, 0.4)
+
+    @staticmethod
+    def _given_rules(lw: str, hyps: dict) -> None:
+        """Unknown given names (mostly Kazakh): masculine consonant stems decline,
+        feminine consonant stems do not ("Бибигуль"), feminine -а stems do."""
+        if _cons_final(lw):
+            _add(hyps, ["nomn"], ["masc"], lw, 0.5)
+            _add(hyps, CASES, ["femn"], lw, 0.4)
+            return
+        for end in ("ом", "ем", "ой", "а", "у", "е", "ы", "и"):
+            stem = lw[: -len(end)]
+            if lw.endswith(end) and _cons_final(stem):
+                _table(hyps, stem, end, _CONS_TABLE, 0.5)
+                _table(hyps, stem, end, _FEM_A_TABLE, 0.45)
+                return
+
+    # ------------------------------------------------------------------ places / orgs
+    def place(self, surface: str, lang: str) -> str:
+        parts = [p.strip() for p in surface.split(",") if p.strip()]
+        return ", ".join(self._place_part(p, lang) for p in parts) or surface.strip()
+
+    def org(self, surface: str, lang: str) -> str:
+        toks = surface.split()
+        if not toks:
+            return surface.strip()
+        if lang == "kk":
+            toks[-1] = kk_strip_case(toks[-1])
+            return " ".join(toks)
+        return " ".join(self._ru_head_nominative(toks, prefer_geo=False))
+
+    def _place_part(self, text: str, lang: str) -> str:
+        toks = re.sub(r"(?<=\.)(?=[^\s.\-])", " ", text).split()
+        if lang == "kk":
+            if toks:
+                toks[-1] = kk_strip_case(toks[-1])
+            toks = [KK_REGION_ABBR.get(t.lower().rstrip("."), t) for t in toks]
+            kept = [t for t in toks if t.lower().rstrip(".") not in KK_SETTLEMENT]
+            return " ".join(kept or toks)
+        while len(toks) > 1 and toks[0].lower() in RU_PREPOSITIONS:
+            toks = toks[1:]
+        kept = [t for t in toks if not self._is_settlement_word(t)]
+        return " ".join(self._ru_head_nominative(kept or toks, prefer_geo=True))
+
+    def _is_settlement_word(self, tok: str) -> bool:
+        low = tok.lower()
+        if low.rstrip(".") in RU_SETTLEMENT_ABBR and (tok.endswith(".") or len(low) <= 3) and low[:1].islower():
+            return True
+        return low.isalpha() and low[:1] == tok[:1] and any(
+            p.normal_form in RU_SETTLEMENT_LEMMAS for p in self.morph.parse(low)[:2] if p.tag.POS == "NOUN"
+        )
+
+    def _is_adj(self, tok: str, nxt: str) -> bool:
+        """An adjective of the head phrase: it agrees with the next word
+        ("Семипалатинском уезде" is not the town Семипалатинск + "уезде")."""
+        if tok.isupper() or not re.search("[а-яё]", tok):
+            return False
+        adjs = [q for q in self.morph.parse(tok.lower()) if q.tag.POS in ("ADJF", "PRTF")]
+        if nxt.lower().rstrip(".") in RU_REGION_ABBR:
+            return bool(adjs)  # "Акмолинской обл.": the abbreviation has no case to agree with
+        if nxt.isupper() or not re.search("[а-яё]", nxt):
+            return self.morph.parse(tok.lower())[0].tag.POS in ("ADJF", "PRTF")
+        nexts = [p.tag for p in self.morph.parse(nxt.lower()) if p.tag.POS in ("NOUN", "ADJF", "PRTF")]
+        return any(self._agrees(q.tag, n) for q in adjs for n in nexts)
+
+    def _ru_head_nominative(self, toks: list[str], prefer_geo: bool) -> list[str]:
+        """Leading adjectives + head noun to the nominative; dependents stay as written."""
+        i = 0
+        while i < len(toks) - 1 and self._is_adj(toks[i], toks[i + 1]):
+            i += 1
+        adjs, head, rest = toks[:i], toks[i], toks[i + 1 :]
+        abbr = RU_REGION_ABBR.get(head.lower().rstrip("."))
+        if abbr and (head.endswith(".") or "-" in head):
+            parse = self.morph.parse(abbr)[0]
+            return self._agree(adjs, parse.tag) + [abbr] + rest
+        if m := _ABBR_RU_ENDING.match(head):  # "АЛЖИРе" -> "АЛЖИР"
+            head = m.group(1)
+        if head.isupper() or not re.search("[а-яё]", head):
+            return self._agree(adjs, None) + [head] + rest
+        parse = self._pick_head(head, adjs, prefer_geo)
+        nom = self._oov_place(head.lower()) if prefer_geo and not self.morph.word_is_known(head.lower()) else None
+        if nom is None and parse is not None:
+            infl = parse.inflect({"nomn"}) if "Fixd" not in parse.tag else None
+            nom = infl.word if infl else head.lower()
+        nom = NOMINATIVE_FIXES.get(nom, nom)
+        new_head = _match_case(nom, head) if nom else head
+        return self._agree(adjs, parse.tag if parse else None) + [new_head] + rest
+
+    def _pick_head(self, head: str, adjs: list[str], prefer_geo: bool):
+        best, best_score = None, float("-inf")
+        parses = self.morph.parse(head.lower())
+        nouns = [p for p in parses if p.tag.POS == "NOUN"]
+        if not nouns:  # an adjectival toponym ("Верного"): towns are masculine (город)
+            nouns = sorted(parses, key=lambda p: p.tag.gender != "masc")[:1]
+        for p in nouns:
+            s = p.score + 0.5 * (prefer_geo and "Geox" in p.tag) + 0.1 * ("inan" in p.tag)
+            s -= 0.5 * any(t in p.tag for t in ("Name", "Surn", "Patr"))
+            for a in adjs:
+                s += max((q.score for q in self.morph.parse(a.lower()) if self._agrees(q.tag, p.tag)), default=-1.0)
+            if s > best_score:
+                best, best_score = p, s
+        return best
+
+    @staticmethod
+    def _agrees(adj, noun) -> bool:
+        if adj.POS not in ("ADJF", "PRTF") or adj.case != noun.case or adj.number != noun.number:
+            return False
+        return noun.number == "plur" or noun.gender is None or adj.gender == noun.gender
+
+    def _agree(self, adjs: list[str], noun_tag) -> list[str]:
+        """Adjectives in the nominative, agreeing with the head (or keeping their own gender)."""
+        out = []
+        for a in adjs:
+            parses = [q for q in self.morph.parse(a.lower()) if q.tag.POS in ("ADJF", "PRTF")]
+            agreeing = [q for q in parses if noun_tag is None or self._agrees(q.tag, noun_tag)] or parses
+            if not agreeing:
+                out.append(a)
+                continue
+            q = agreeing[0]
+            want = {"nomn", q.tag.number or "sing"}
+            if q.tag.number != "plur" and q.tag.gender:
+                want.add(q.tag.gender)
+            infl = q.inflect(want)
+            out.append(_match_case(infl.word, a) if infl else a)
+        return out
+
+    @staticmethod
+    def _oov_place(lw: str) -> Optional[str]:
+        """Unknown toponyms: "-ихе"/"-ке" are feminine -а names far more often than masculine."""
+        m = re.match(r"^(.+[кгхц])(е|и|у|ой)$", lw)
+        return m.group(1) + "а" if m else None
+
+
+@functools.lru_cache(maxsize=1)
+def default_normalizer() -> Normalizer:
+    """One shared Normalizer, built on first use (not at import) for the module-level helpers."""
+    return Normalizer()
+
+
+def normalize_person(surface: str, lang: str, normalizer: Optional[Normalizer] = None) -> dict:
+    return (normalizer or default_normalizer()).person(surface, lang)
+
+
+def normalize_place(surface: str, lang: str, normalizer: Optional[Normalizer] = None) -> str:
+    return (normalizer or default_normalizer()).place(surface, lang)
+
+
+def normalize_org(surface: str, lang: str, normalizer: Optional[Normalizer] = None) -> str:
+    return (normalizer or default_normalizer()).org(surface, lang)
