@@ -34,6 +34,7 @@ class PageOptions:
 
     lang: str = "auto"  # "auto" or the language every document is known to be in
     candidates: tuple[str, ...] = language.DEFAULT_CANDIDATES
+    entities: bool = True  # False: text and languages only (faster, no NER models loaded)
 
 
 @dataclass
@@ -44,9 +45,10 @@ class RunOptions:
     force: bool = False
     candidates: tuple[str, ...] = language.DEFAULT_CANDIDATES
     progress: Optional[bool] = None  # None: show a bar when stderr is a terminal
+    entities: bool = True
 
     def page_options(self) -> PageOptions:
-        return PageOptions(lang=self.lang, candidates=tuple(self.candidates))
+        return PageOptions(lang=self.lang, candidates=tuple(self.candidates), entities=self.entities)
 
 
 @dataclass
@@ -89,6 +91,11 @@ class PageReader:
     def __init__(self, options: PageOptions):
         self.options = options
         self.tagger = language.LanguageTagger(candidates=options.candidates) if options.lang == "auto" else None
+        self.extractor = None
+        if options.entities:
+            from pipeline.entities import EntityExtractor  # spaCy is slow to import: only when used
+
+            self.extractor = EntityExtractor()
 
     def read(self, src: SourceFile, number: int) -> tuple[Page, list[str]]:
         content = ingest.load_page(src, number)
@@ -110,6 +117,8 @@ class PageReader:
                 ocr_lang=result.model,
             )
         page.language_spans = self.tag(page.text)
+        if self.extractor is not None:
+            page.entities = self.extractor.extract(page)
         return page, content.warnings
 
     def tag(self, text: str) -> list[LanguageSpan]:
@@ -315,6 +324,10 @@ class BatchRunner:
     def _write(self, state: _Pending) -> None:
         src = state.src
         pages = [state.pages[n] for n in sorted(state.pages)]
+        if self.options.entities:
+            from pipeline.entities import harmonize_names
+
+            harmonize_names([e for page in pages for e in page.entities])
         info = DocumentInfo(
             id=src.id,
             source=src.source,

@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
         "A paragraph in none of them is tagged 'und'",
     )
     run.add_argument("--force", action="store_true", help="reprocess documents that already have a result")
+    run.add_argument(
+        "--no-entities", dest="entities", action="store_false",
+        help="only page text and languages: skip entity extraction (faster; entities stay empty)",
+    )
     bar = run.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
                      help="always show the progress bar (default: only on a terminal)")
@@ -131,7 +135,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return ExitCode.usage
     options = batch.RunOptions(
         out_dir=args.out, lang=args.lang, jobs=args.jobs, force=args.force,
-        candidates=candidates, progress=args.progress,
+        candidates=candidates, progress=args.progress, entities=args.entities,
     )
     try:
         summary = batch.run(args.inputs, options)

@@ -57,9 +57,31 @@ def document_to_dict(doc: Document) -> dict:
             "warnings": list(doc.warnings),
         },
         "pages": pages,
-        "entities": list(doc.entities),
+        "entities": _page_entities(doc),
         "persons": list(doc.persons),
     }
+
+
+def _page_entities(doc: Document) -> list[dict]:
+    """The pages' entities in reading order, numbered e1, e2, ... across the document."""
+    out = []
+    for page in doc.pages:
+        for entity in sorted(page.entities, key=lambda e: (e.start, e.end)):
+            out.append(
+                {
+                    "id": f"e{len(out) + 1}",
+                    "label": entity.label,
+                    "text": entity.text,
+                    "page": page.number,
+                    "start": entity.start,
+                    "end": entity.end,
+                    "lang": entity.lang,
+                    "normalized": entity.normalized,
+                    "confidence": entity.confidence,
+                    "bbox": entity.bbox,
+                }
+            )
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -33,6 +33,20 @@ class LanguageSpan:
 
 
 @dataclass
+class Entity:
+    """A PERSON, DATE, PLACE or ORG mention; offsets index its page's text."""
+
+    label: str
+    text: str
+    start: int
+    end: int
+    lang: str
+    normalized: Optional[str]
+    confidence: float
+    bbox: Optional[list[int]] = None  # union of its OCR word boxes; None on text-layer pages
+
+
+@dataclass
 class Page:
     number: int  # 1-based
     method: str  # "ocr" | "text-layer"
@@ -44,6 +58,7 @@ class Page:
     height: Optional[int] = None
     dpi: Optional[int] = None
     ocr_lang: Optional[str] = None  # tesseract language model used, for the record
+    entities: list[Entity] = field(default_factory=list)
 
 
 @dataclass
@@ -60,7 +75,6 @@ class DocumentInfo:
 @dataclass
 class Document:
     info: DocumentInfo
-    pages: list[Page]
-    entities: list[dict] = field(default_factory=list)
+    pages: list[Page]  # entities live on their pages; export numbers them across the document
     persons: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

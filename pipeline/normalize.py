@@ -169,6 +169,11 @@ def split_initials(surface: str) -> list[str]:
     return [t for t in text.split() if t.lower().rstrip(".") not in TITLES]
 
 
+_KK_RU_SURNAME_CASE = re.compile(
+    r"\w{2,}(ов|ев|ёв|ин)(тың|тің|дың|дің|тан|тен|дан|ден|қа|ке|ға|ге|та|те|да|де|ты|ті|ды|ді|пен|мен|бен)$"
+)
+
+
 def kk_strip_case(word: str) -> str:
     """Remove one Kazakh case suffix from a word ("облысында" -> "облысы", "Семейде" -> "Семей")."""
     for sep in ("-", "'", "’", "`"):
@@ -178,6 +183,10 @@ def kk_strip_case(word: str) -> str:
     lw = word.lower()
     if lw in KK_GUARD or len(lw) < 4:
         return word
+    if m := _KK_RU_SURNAME_CASE.search(lw):
+        # A Russian-style surname takes either voicing and either harmony:
+        # "Сүлейменовтен" as well as "Сүлейменовтан", "Рысқұловтың".
+        return word[: m.start(2)]
     for suf, conds in _KK_SUFFIXES:
         stem = lw[: -len(suf)]
         if not lw.endswith(suf) or len(stem) < 3:
@@ -450,6 +459,8 @@ class Normalizer:
         best, best_score = None, float("-inf")
         parses = self.morph.parse(head.lower())
         nouns = [p for p in parses if p.tag.POS == "NOUN"]
+        if not nouns and not head.lower().endswith(("ого", "его", "ому", "ему", "ом", "ем", "ым", "им", "ой", "ей")):
+            return None  # an indeclinable name ("Ковно", "Алма-Ата") that looks like an adverb
         if not nouns:  # an adjectival toponym ("Верного"): towns are masculine (город)
             nouns = sorted(parses, key=lambda p: p.tag.gender != "masc")[:1]
         for p in nouns:

@@ -134,7 +134,23 @@ def test_text_and_languages(first_run):
     assert "Ковалёва" in records["ru.png"]["pages"][0]["text"] or "Ковалева" in records["ru.png"]["pages"][0]["text"]
     tiff = records["cards/two_pages.tif"]
     assert [s["lang"] for p in tiff["pages"] for s in p["language_spans"]] == ["ru", "kk"]
-    assert all(r["entities"] == [] and r["persons"] == [] for r in records.values())
+    assert all(r["persons"] == [] for r in records.values())
+
+
+def test_entities_are_found_and_normalised(first_run):
+    records = load_outputs(first_run[0])
+    digital = {(e["label"], e["normalized"]) for e in records["digital.pdf"]["entities"]}
+    assert {("PERSON", "Ковалёва Анна Ивановна"), ("DATE", "1938-03-03"), ("PLACE", "Вильно"),
+            ("ORG", "Особое совещание при НКВД СССР")} <= digital
+    assert all(e["bbox"] is None for e in records["digital.pdf"]["entities"])
+    scan = records["ru.png"]["entities"]
+    assert {"PERSON", "DATE"} <= {e["label"] for e in scan}
+    for entity in scan:  # boxes lie on the page image
+        x0, y0, x1, y1 = entity["bbox"]
+        page = records["ru.png"]["pages"][entity["page"] - 1]
+        assert 0 <= x0 < x1 <= page["width"] and 0 <= y0 < y1 <= page["height"]
+    ids = [e["id"] for r in records.values() for e in r["entities"][:3]]
+    assert all(i.startswith("e") for i in ids)
 
 
 def test_bad_inputs_each_have_an_error_record_and_a_line_on_stderr(first_run):

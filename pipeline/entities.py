@@ -1,0 +1,330 @@
+"""Entities: PERSON, DATE, PLACE and ORG per language span, with normalised values.
+
+One spaCy pipeline per language, chosen per language span of the page:
+Russian is spaCy + Slovnet (Natasha's NER model, `pipeline.russian`), Kazakh is
+the spaCy NER trained here on KazNERD (`models/kk_ner`). Both get the same two
+components after their NER:
+
+- `testimony_dates`: the rule-based date finder (`pipeline.dates`), which knows
+  what Soviet documents write ("15.VIII.1937", "1937 жылғы 15 тамызда") and so
+  replaces whatever DATE spans a statistical model proposes;
+- `testimony_normalize`: the contract's `normalized` value for every entity
+  (`pipeline.normalize` for names, places and organisations).
+
+Pipelines are built once per worker (`EntityExtractor`), never per document.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from pipeline import dates, organs  # noqa: F401  (organs registers its component)
+from pipeline.errors import TestimonyError
+from pipeline.model import Entity, Page
+from pipeline.normalize import KK_FEMALE, KK_MALE, TITLES, Normalizer, is_patronymic, kk_strip_case
+
+GIVEN_NAMES = KK_FEMALE | KK_MALE
+
+_ORG_ABBREVIATIONS = re.compile(r"(?<=ской )обл\.?(?=\s|$)")
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+KK_MODEL = MODELS_DIR / "kk_ner"
+LABELS = ("PERSON", "DATE", "PLACE", "ORG")
+# How far a statistical label is trusted before OCR quality is taken into account.
+MODEL_CONFIDENCE = {"ru": 0.85, "kk": 0.85}
+
+if not Span.has_extension("normalized"):
+    Span.set_extension("normalized", default=None)
+if not Span.has_extension("confidence"):
+    Span.set_extension("confidence", default=None)
+
+
+# Words that NER models take for names on these documents: the "Родины" of
+# "изменника Родины", form labels ("Отчество", "Конец срока"), Kazakh "хат" (letter).
+NOT_NAMES = {
+    "родина", "родины", "родине", "родину", "отв", "конец", "начало", "срок", "срока", "фамилия",
+    "имя", "отчество", "местожительство", "национальность", "профессия", "вопрос", "ответ",
+    "лагерь", "лагеря", "лагерьде", "лагерьге", "лагерьден", "лагерьдегі", "хат", "хатты", "хатыңды",
+    "статья", "ст", "дело", "выписка", "справка", "особого", "особое", "особым", "совещание",
+    "совещания", "совещанием", "совеща",
+}
+# Charges and kinds of place, not bodies: "ЧСИР" (member of a traitor's family), "СОЭ"
+# (socially dangerous element), a bare "ИТЛ" (a labour camp, unnamed)...
+NOT_ORGS = {"итл", "лагерь", "чсир", "соэ", "сопэ", "кра", "крд", "кртд", "кро", "пш", "шпионаж", "ксир"}
+_WORDS = re.compile(r"[^\W\d_]+")
+# Kinship and address words a model pulls into a name: "Күйеуі Тоқтаров Ермек", "жена Петрова".
+LEADING_ROLES = {
+    "күйеуі", "күйеуім", "әйелі", "анасы", "анам", "әкесі", "әкем", "ағасы", "апасы", "апа", "қызы",
+    "баласы", "азамат", "азаматша", "жолдас", "жена", "муж", "мать", "отец", "сын", "дочь",
+}
+
+
+class EntityCleanup:
+    """Repairs for what the news-trained models get wrong on archival pages.
+
+    Drops PERSON/PLACE spans that start with a lower-case letter or hold a form
+    label, drops charges taken for bodies ("ЧСИР"), completes names with their
+    initials ("Тоқтарова К. С.") or with the surname before a given name and
+    patronymic ("4. Берзинь Анна Яновна"), and joins a name the model cut in two
+    ("Тоқтарова" + "Күләш Сәрсенқызы") when only a space or a line break
+    separates the parts.
+    """
+
+    def __init__(self, morph=None):
+        self.morph = morph
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents: list[Span] = []
+        text = doc.text  # built anew on every access: read it once
+        for ent in doc.ents:
+            if ent.label_ in ("PERSON", "PLACE"):
+                if not ent.text[:1].isupper() or any(w.lower() in NOT_NAMES for w in _WORDS.findall(ent.text)):
+                    continue
+            if ent.label_ == "ORG" and ent.text.lower().strip(" .") in NOT_ORGS:
+                continue
+            if len(ent) > 1 and ent[0].lower_ in LEADING_ROLES and ent.label_ == "PERSON":
+                ent = Span(doc, ent.start + 1, ent.end, label="PERSON")
+            if ent.label_ != "PERSON" and len(ent) == 1 and kk_strip_case(ent.text).lower() in GIVEN_NAMES:
+                ent = Span(doc, ent.start, ent.end, label="PERSON")  # "Зейнеп" is never a place
+            if ent.label_ == "PERSON":
+                ent = self._with_surname(doc, text, _with_initials(doc, text, ent))
+                if ents and ents[-1].end > ent.start:
+                    if ents[-1].label_ != "PERSON":
+                        continue
+                    ent = Span(doc, ents.pop().start, ent.end, label="PERSON")  # grew into it: one name
+            if ents and ent.label_ == "PERSON" == ents[-1].label_ and _joinable(text, ents[-1], ent):
+                ents[-1] = Span(doc, ents[-1].start, ent.end, label="PERSON")
+                continue
+            ents.append(ent)
+        doc.ents = ents
+        return doc
+
+    def _with_surname(self, doc: Doc, text: str, ent: Span) -> Span:
+        """Given name + patronymic right after a capitalised word that can only be a surname."""
+        words = _WORDS.findall(ent.text)
+        if len(words) != 2 or not is_patronymic(words[1]) or ent.start == 0:
+            return ent
+        before = doc[ent.start - 1]
+        if not (before.is_alpha and before.is_title and len(before) > 2) or before.lower_ in NOT_NAMES | TITLES:
+            return ent
+        if text[before.idx + len(before) : ent.start_char] != " ":
+            return ent
+        if self.morph is not None and self.morph.word_is_known(before.lower_):
+            tags = {g for p in self.morph.parse(before.lower_) for g in ("Surn",) if g in p.tag}
+            if not tags:
+                return ent  # a dictionary word ("Гражданка", "Бригадир"), not a surname
+        return Span(doc, ent.start - 1, ent.end, label="PERSON")
+
+
+@Language.factory("testimony_cleanup")
+def make_entity_cleanup(nlp: Language, name: str) -> EntityCleanup:
+    return EntityCleanup(Normalizer().morph)
+
+
+def _joinable(text: str, left: Span, right: Span) -> bool:
+    gap = text[left.end_char : right.start_char]
+    complete = left.text.endswith(".")  # a name that ends in initials is whole
+    # spaCy keeps a line break as a token of its own: only whitespace may lie between
+    return gap in (" ", "\n", "") and not complete and len(left) + len(right) <= 6
+
+
+_UP = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
+_INITIALS_AFTER = re.compile(rf"^ ?[{_UP}]\. ?(?:[{_UP}]\.)?")
+_INITIALS_BEFORE = re.compile(rf"[{_UP}]\. ?(?:[{_UP}]\. ?)?$")
+
+
+def _with_initials(doc: Doc, text: str, ent: Span) -> Span:
+    """A surname with the initials the model left out: "Тоқтарова К. С.", "И. Шапиро"."""
+    start, end = ent.start_char, ent.end_char
+    if re.search(rf" [{_UP}]$", ent.text) and text[end : end + 1] == ".":
+        end += 1  # "Гордеева П. И" + "."
+    if " " not in ent.text.strip() and ent.text[-1:] != ".":
+        after = _INITIALS_AFTER.match(text[end : end + 6])
+        if after:
+            end += after.end()
+        before = _INITIALS_BEFORE.search(text[max(0, start - 6) : start])
+        if before and not after and (start - 6 + before.start() <= 0 or not text[start - 6 + before.start() - 1].isalpha()):
+            start -= len(before.group(0))
+    if (start, end) == (ent.start_char, ent.end_char):
+        return ent
+    return doc.char_span(start, end, label="PERSON", alignment_mode="expand") or ent
+
+
+@Language.component("testimony_dates")
+def add_rule_dates(doc: Doc) -> Doc:
+    """Dates found by rules replace model DATE spans; other labels keep their spans."""
+    kept = [ent for ent in doc.ents if ent.label_ != "DATE"]
+    found = []
+    for match in dates.find_dates(doc.text):
+        span = doc.char_span(match.start, match.end, label="DATE", alignment_mode="expand")
+        if span is None or any(span.start < ent.end and ent.start < span.end for ent in kept):
+            continue
+        span._.normalized = match.normalized
+        span._.confidence = match.confidence
+        found.append(span)
+    doc.ents = filter_spans(kept + found)
+    return doc
+
+
+class EntityNormalizer:
+    """Sets `span._.normalized` for PERSON, PLACE and ORG (DATE comes normalised from its rules)."""
+
+    def __init__(self, lang: str, normalizer: Optional[Normalizer] = None):
+        self.lang = lang
+        self.normalizer = normalizer or Normalizer()
+        self._cache: dict[tuple[str, str], Optional[str]] = {}  # names recur on every page of a case
+
+    def cached(self, label: str, text: str) -> Optional[str]:
+        key = (label, text)
+        if key not in self._cache:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[key] = self.normalize(label, text)
+        return self._cache[key]
+
+    def __call__(self, doc: Doc) -> Doc:
+        for ent in doc.ents:
+            if ent.label_ == "DATE":
+                if ent._.normalized is None:  # restored from a spaCy Doc without the rule pass
+                    ent._.normalized = dates.normalize_date(ent.text, self.lang)
+                continue
+            ent._.normalized = self.cached(ent.label_, ent.text)
+        return doc
+
+    def normalize(self, label: str, text: str) -> Optional[str]:
+        if label == "PERSON":
+            return self.normalizer.person(text, self.lang)["full"] or None
+        if label == "PLACE":
+            return self.normalizer.place(text, self.lang) or None
+        if label == "ORG":
+            # "УНКВД по Харьковской обл." names the body in full: "... области"
+            return _ORG_ABBREVIATIONS.sub("области", self.normalizer.org(text, self.lang)) or None
+        return None
+
+
+@Language.factory("testimony_normalize", default_config={"lang": "ru"})
+def make_entity_normalizer(nlp: Language, name: str, lang: str) -> EntityNormalizer:
+    return EntityNormalizer(lang)
+
+
+def build_pipeline(lang: str) -> Language:
+    """The spaCy pipeline for one language: its NER, then rule dates, then normalisation."""
+    if lang == "ru":
+        from pipeline.russian import build_russian_nlp
+
+        nlp = build_russian_nlp()
+    elif lang == "kk":
+        import pipeline.kazakh  # noqa: F401  (registers the "kk" language class)
+
+        if not (KK_MODEL / "meta.json").exists():
+            raise TestimonyError(
+                f"the Kazakh NER model is missing from {KK_MODEL}.",
+                hint="It ships with the project; restore it with git, or retrain it (training/kk_ner/README).",
+            )
+        nlp = spacy.load(KK_MODEL)
+    else:
+        raise ValueError(f"no entity pipeline for language {lang!r}")
+    nlp.add_pipe("testimony_cleanup")
+    nlp.add_pipe("testimony_organs", config={"lang": lang})
+    nlp.add_pipe("testimony_dates")
+    nlp.add_pipe("testimony_normalize", config={"lang": lang})
+    return nlp
+
+
+class EntityExtractor:
+    """Finds the entities of a page, span by span, each with its own language's pipeline."""
+
+    def __init__(self, languages: tuple[str, ...] = ("ru", "kk")):
+        self.languages = languages
+        self._pipelines: dict[str, Language] = {}
+
+    def pipeline(self, lang: str) -> Language:
+        if lang not in self._pipelines:
+            self._pipelines[lang] = build_pipeline(lang)
+        return self._pipelines[lang]
+
+    def extract(self, page: Page) -> list[Entity]:
+        entities: list[Entity] = []
+        for span in page.language_spans:
+            if span.lang not in self.languages:
+                continue  # "und", German...: no model for them
+            text = page.text[span.start : span.end]
+            if not text.strip():
+                continue
+            doc = self.pipeline(span.lang)(text)
+            for ent in doc.ents:
+                if ent.label_ not in LABELS:
+                    continue
+                start, end = _trim(page.text, span.start + ent.start_char, span.start + ent.end_char)
+                if start >= end:
+                    continue
+                base = ent._.confidence if ent._.confidence is not None else MODEL_CONFIDENCE[span.lang]
+                ocr_conf, bbox = _ocr_evidence(page, start, end)
+                entities.append(
+                    Entity(
+                        label=ent.label_,
+                        text=page.text[start:end],
+                        start=start,
+                        end=end,
+                        lang=span.lang,
+                        normalized=ent._.normalized,
+                        confidence=round(base * (0.5 + 0.5 * ocr_conf), 4),
+                        bbox=bbox,
+                    )
+                )
+        return entities
+
+
+_LEADING = set("-–—,.;:!?«»\"'()[]/*•")
+_TRAILING = set("-–—,;:!?«»\"'([/*•")  # a final "." stays: "г.", "Н. Е."
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span off the punctuation and spaces that token alignment dragged in ("-УГБ", "Ева,")."""
+    while start < end and (text[start] in _LEADING or text[start].isspace()):
+        start += 1
+    while end > start and (text[end - 1] in _TRAILING or text[end - 1].isspace()):
+        end -= 1
+    if end - start > 1 and text[end - 1] == ")" and "(" not in text[start:end]:
+        end -= 1
+    return start, end
+
+
+def _ocr_evidence(page: Page, start: int, end: int) -> tuple[float, Optional[list[int]]]:
+    """Mean confidence and union box of the OCR words under [start, end); (1.0, None) for text layers."""
+    words = [w for w in page.words if w.start < end and start < w.end]
+    if not words:
+        return 1.0, None
+    x0 = min(w.bbox[0] for w in words)
+    y0 = min(w.bbox[1] for w in words)
+    x1 = max(w.bbox[2] for w in words)
+    y1 = max(w.bbox[3] for w in words)
+    return sum(w.confidence for w in words) / len(words), [x0, y0, x1, y1]
+
+
+def harmonize_names(entities: list[Entity]) -> None:
+    """Give "Ковалёву А. И." the surname form of "Ковалёвой Анны Ивановны" in the same document.
+
+    A surname with initials alone is ambiguous ("Ковалёву": his dative or her
+    accusative); a full name of the same family with matching initials is not.
+    """
+    full = [e.normalized.split() for e in entities if e.label == "PERSON" and e.normalized]
+    full = [w for w in full if len(w) >= 2 and not w[1].endswith(".")]
+    for entity in entities:
+        if entity.label != "PERSON" or not entity.normalized:
+            continue
+        words = entity.normalized.split()
+        initials = [w[0] for w in words[1:] if len(w) == 2 and w.endswith(".")]
+        if not initials or len(initials) != len(words) - 1:
+            continue
+        for other in full:
+            same_family = other[0][:-2] and words[0][: len(other[0]) - 2] == other[0][:-2]
+            if same_family and [w[0] for w in other[1 : 1 + len(initials)]] == initials and other[0] != words[0]:
+                entity.normalized = " ".join([other[0], *words[1:]])
+                break

@@ -1,0 +1,177 @@
+"""Entities through the per-language spaCy pipelines: labels, offsets, normalised values, repairs.
+
+All sentences are written for these tests; the people are invented.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import organs
+from pipeline.entities import EntityExtractor, _trim, harmonize_names
+from pipeline.model import LanguageSpan, Page, Word
+
+
+@pytest.fixture(scope="module")
+def extractor() -> EntityExtractor:
+    return EntityExtractor()
+
+
+def found(extractor, text, lang="ru", **page_args):
+    page = Page(number=1, method="text-layer", text=text, language_spans=[LanguageSpan(0, len(text), lang, 1.0)], **page_args)
+    entities = extractor.extract(page)
+    harmonize_names(entities)
+    for entity in entities:
+        assert text[entity.start : entity.end] == entity.text
+        assert entity.lang == lang and 0 < entity.confidence <= 1
+    return {(e.label, e.normalized) for e in entities}
+
+
+def test_russian_sentence_extract(extractor):
+    text = (
+        "Слушали: дело № 3317/ж о Ковалёвой Анне Ивановне, 1901 г.р., уроженке г. Житомира. "
+        "Постановили: Ковалёву А. И. как ЧСИР заключить в ИТЛ сроком на 8 лет, считая срок с 15.VIII.1937. "
+        "Осуждена ОСО при НКВД СССР 10.III.1938. Прибыла в Акмолинское отделение Карлага."
+    )
+    result = found(extractor, text)
+    assert {
+        ("PERSON", "Ковалёва Анна Ивановна"),
+        ("PERSON", "Ковалёва А. И."),
+        ("DATE", "1901"),
+        ("DATE", "1937-08-15"),
+        ("DATE", "1938-03-10"),
+        ("PLACE", "Житомир"),
+        ("ORG", "ОСО при НКВД СССР"),
+        ("ORG", "Акмолинское отделение Карлага"),
+    } <= result
+    assert ("ORG", "ЧСИР") not in result  # a charge, not a body
+    assert not any(label == "DATE" and value in ("8",) for label, value in result)
+
+
+def test_rehabilitation_certificate(extractor):
+    text = (
+        "Дело по обвинению Лаптевой-Штерн Веры Осиповны пересмотрено Военной коллегией Верховного суда СССР "
+        "2 июня 1956 года. Постановление Особого совещания при НКВД СССР от 3 ноября 1937 года отменено. "
+        "Лаптева-Штерн В. О. реабилитирована. Содержалась в Бутырской тюрьме."
+    )
+    result = found(extractor, text)
+    assert {
+        ("PERSON", "Лаптева-Штерн Вера Осиповна"),
+        ("PERSON", "Лаптева-Штерн В. О."),
+        ("ORG", "Военная коллегия Верховного суда СССР"),
+        ("ORG", "Особое совещание при НКВД СССР"),
+        ("ORG", "Бутырская тюрьма"),
+        ("DATE", "1956-06-02"),
+        ("DATE", "1937-11-03"),
+    } <= result
+
+
+def test_form_labels_and_titles_are_not_people(extractor):
+    text = "Фамилия Сорокина\nКонец срока 12.IX.1945\nжена изменника Родины Сорокина Петра Ильича"
+    result = found(extractor, text)
+    people = {value for label, value in result if label == "PERSON"}
+    assert not any("Конец" in p or "Родин" in p for p in people)
+    assert ("DATE", "1945-09-12") in result
+
+
+def test_surname_before_given_name_and_patronymic_in_a_list(extractor):
+    result = found(extractor, "3. Кальниньш Марта Яновна, 1899 г.р., уроженка г. Риги.")
+    assert ("PERSON", "Кальниньш Марта Яновна") in result
+
+
+def test_kazakh_reference(extractor):
+    text = (
+        "Сәрсенбаева Гүлжан Өтегенқызы 1905 жылы Қарқаралы уезінде туған. Ол 1937 жылғы 14 қарашада "
+        "Алматыда тұтқындалып, КСРО ІІХК жанындағы Ерекше кеңестің қаулысымен 8 жылға сотталды. "
+        "АЛЖИР-де болды. 1956 жылы ақталды."
+    )
+    result = found(extractor, text, "kk")
+    assert {
+        ("PERSON", "Сәрсенбаева Гүлжан Өтегенқызы"),
+        ("DATE", "1905"),
+        ("DATE", "1937-11-14"),
+        ("DATE", "1956"),
+        ("PLACE", "Алматы"),
+        ("ORG", "КСРО ІІХК жанындағы Ерекше кеңес"),
+        ("ORG", "АЛЖИР"),
+    } <= result
+    assert not any(label == "DATE" and "8" == value for label, value in result)  # "8 жылға" is a term
+
+
+def test_kazakh_surname_with_initials(extractor):
+    result = found(extractor, "Анықтаманы мұрағат қызметкері Әбдірахманова Ж. Қ. дайындады.", "kk")
+    assert any(label == "PERSON" and value.endswith("Ж. Қ.") for label, value in result)
+
+
+def test_each_language_span_gets_its_own_pipeline(extractor):
+    ru = "Справка выдана Ковалёвой Анне Ивановне."
+    kk = "Ол 1938 жылы Ақмолаға жіберілді."
+    text = f"{ru}\n\n{kk}"
+    page = Page(number=1, method="text-layer", text=text,
+                language_spans=[LanguageSpan(0, len(ru) + 2, "ru", 1.0), LanguageSpan(len(ru) + 2, len(text), "kk", 1.0)])
+    entities = extractor.extract(page)
+    langs = {e.text: e.lang for e in entities}
+    assert langs.get("Ковалёвой Анне Ивановне") == "ru"
+    assert langs.get("1938 жылы") == "kk"
+
+
+def test_spans_in_no_supported_language_are_skipped(extractor):
+    text = "Liebe Schwester Amalia, am 3. März 1947 schreibe ich dir aus Atbassar."
+    page = Page(number=1, method="text-layer", text=text, language_spans=[LanguageSpan(0, len(text), "de", 1.0)])
+    assert extractor.extract(page) == []
+
+
+def test_ocr_pages_give_boxes_and_weigh_confidence(extractor):
+    text = "Ковалёва Анна Ивановна арестована 15.VIII.1937."
+    words, pos = [], 0
+    for i, token in enumerate(text.split(" ")):
+        start = text.index(token, pos)
+        words.append(Word(token, start, start + len(token), (10 + 100 * i, 20, 90 + 100 * i, 50), 0.5))
+        pos = start + len(token)
+    page = Page(number=1, method="ocr", text=text, ocr_confidence=0.5, words=words,
+                language_spans=[LanguageSpan(0, len(text), "ru", 1.0)])
+    (person,) = [e for e in extractor.extract(page) if e.label == "PERSON"]
+    assert person.bbox == [10, 20, 290, 50]
+    assert person.confidence < 0.85  # a blurred word lowers it
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("осуждена Особым совещанием при НКВД\nСССР осенью", "Особым совещанием при НКВД\nСССР"),
+        ("Осуждена осо при НКВД СССР 22.02.1938", "осо при НКВД СССР"),
+        ("оперуполномоченный 3 отдела -УГБ НКВД Казахской ССР Кузнецов", "УГБ НКВД Казахской ССР"),
+        ("арестована УНКВД по Харьковской обл. 3.IX.1937", "УНКВД по Харьковской обл."),
+        ("этапирована в АЛЖИР-ге", "АЛЖИР-ге"),
+        ("Қарлагтың Ақмола бөлімшесіне жеткізілді", "Қарлагтың Ақмола бөлімшесіне"),
+    ],
+)
+def test_organ_patterns(text, expected):
+    lang = "kk" if "жеткізілді" in text or "ге" in text[-3:] else "ru"
+    spans = [text[s:e] for s, e in organs.find_organs(text, lang)]
+    assert expected in spans
+
+
+def test_organ_patterns_leave_ordinary_words_alone():
+    assert organs.find_organs("Особенно тяжело было зимой в бараке", "ru") == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("-УГБ НКВД", "УГБ НКВД"), ("«Карлаг»,", "Карлаг"), ("Шапиро И.", "Шапиро И."), ("(Литва)", "Литва")],
+)
+def test_trim(text, expected):
+    start, end = _trim(text, 0, len(text))
+    assert text[start:end] == expected
+
+
+def test_surname_with_initials_takes_the_form_of_the_full_name_in_the_document():
+    from pipeline.entities import harmonize_names
+    from pipeline.model import Entity
+
+    def person(value):
+        return Entity("PERSON", value, 0, len(value), "ru", value, 0.9)
+
+    entities = [person("Ковалёва Анна Ивановна"), person("Ковалёв А. И."), person("Ковалёв П. С."), person("Иванов И. И.")]
+    harmonize_names(entities)
+    assert [e.normalized for e in entities] == ["Ковалёва Анна Ивановна", "Ковалёва А. И.", "Ковалёв П. С.", "Иванов И. И."]
