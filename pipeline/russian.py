@@ -88,10 +88,12 @@ def load_slovnet(ner_path: Optional[str] = None, navec_path: Optional[str] = Non
 def load_morph():
     """pymorphy3 analyser, or None when pymorphy3 is not installed (true-casing then uses suffixes)."""
     try:
-        import pymorphy3
+        import pymorphy3  # noqa: F401
     except ImportError:
         return None
-    return pymorphy3.MorphAnalyzer()
+    from pipeline.normalize import CachedMorph
+
+    return CachedMorph()
 
 
 # --------------------------------------------------------------------------- text chunks
