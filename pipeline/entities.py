@@ -58,6 +58,11 @@ NOT_NAMES = {
 # (socially dangerous element), a bare "ИТЛ" (a labour camp, unnamed)...
 NOT_ORGS = {"итл", "лагерь", "чсир", "соэ", "сопэ", "кра", "крд", "кртд", "кро", "пш", "шпионаж", "ксир"}
 _WORDS = re.compile(r"[^\W\d_]+")
+# Headings and words of the document's own frame that models take for names or bodies.
+FRAME_WORDS = {
+    "справка", "постановили", "слушали", "выписка", "протокол", "протокола", "копия", "верна", "нач",
+    "анықтама", "анықтамасы", "мұрағат", "мұрағаттық", "восемь", "пять", "десять", "три", "сегіз",
+}
 # Kinship and address words a model pulls into a name: "Күйеуі Тоқтаров Ермек", "жена Петрова".
 LEADING_ROLES = {
     "күйеуі", "күйеуім", "әйелі", "анасы", "анам", "әкесі", "әкем", "ағасы", "апасы", "апа", "қызы",
@@ -88,6 +93,12 @@ class EntityCleanup:
                     continue
             if ent.label_ == "ORG" and ent.text.lower().strip(" .") in NOT_ORGS:
                 continue
+            if ent.label_ != "DATE":
+                ent = _without_frame_words(ent)
+                if ent is None or sum(ch.isalpha() for ch in ent.text) < 2:
+                    continue
+                if ent.label_ == "PERSON" and _stray_letter(text, ent):
+                    continue  # "Р дина", "Е Нач": OCR debris, not initials
             if len(ent) > 1 and ent[0].lower_ in LEADING_ROLES and ent.label_ == "PERSON":
                 ent = Span(doc, ent.start + 1, ent.end, label="PERSON")
             if ent.label_ != "PERSON" and len(ent) == 1 and kk_strip_case(ent.text).lower() in GIVEN_NAMES:
@@ -125,6 +136,22 @@ class EntityCleanup:
 @Language.factory("testimony_cleanup")
 def make_entity_cleanup(nlp: Language, name: str) -> EntityCleanup:
     return EntityCleanup(Normalizer().morph)
+
+
+def _without_frame_words(ent: Span) -> Optional[Span]:
+    """Trim heading words off either end ("Алма-Ата СПРАВКА"); None when nothing else is left."""
+    start, end = ent.start, ent.end
+    while start < end and ent.doc[start].lower_ in FRAME_WORDS:
+        start += 1
+    while end > start and ent.doc[end - 1].lower_ in FRAME_WORDS:
+        end -= 1
+    if start == end:
+        return None
+    return ent if (start, end) == (ent.start, ent.end) else Span(ent.doc, start, end, label=ent.label_)
+
+
+def _stray_letter(text: str, ent: Span) -> bool:
+    return any(len(t) == 1 and t.is_alpha and text[t.idx + 1 : t.idx + 2] != "." for t in ent)
 
 
 def _joinable(text: str, left: Span, right: Span) -> bool:

@@ -175,3 +175,11 @@ def test_surname_with_initials_takes_the_form_of_the_full_name_in_the_document()
     entities = [person("Ковалёва Анна Ивановна"), person("Ковалёв А. И."), person("Ковалёв П. С."), person("Иванов И. И.")]
     harmonize_names(entities)
     assert [e.normalized for e in entities] == ["Ковалёва Анна Ивановна", "Ковалёва А. И.", "Ковалёв П. С.", "Иванов И. И."]
+
+
+def test_headings_numbers_and_ocr_debris_are_not_entities(extractor):
+    text = "ПОСТАНОВИЛИ: заключить в лагерь сроком на ВОСЕМЬ лет.\n\nизменника Р дины Кравченко.\n\nг. Алма-Ата СПРАВКА"
+    result = found(extractor, text)
+    values = {value for _, value in result}
+    assert not values & {"ПОСТАНОВИЛИ", "ВОСЕМЬ", "Р дина", "Р дины"}
+    assert not any("СПРАВКА" in (value or "") for value in values)
