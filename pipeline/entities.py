@@ -2,9 +2,12 @@
 
 One spaCy pipeline per language, chosen per language span of the page:
 Russian is spaCy + Slovnet (Natasha's NER model, `pipeline.russian`), Kazakh is
-the spaCy NER trained here on KazNERD (`models/kk_ner`). Both get the same two
+the spaCy NER trained here on KazNERD (`models/kk_ner`). Both get the same
 components after their NER:
 
+- `testimony_cleanup`: repairs of what news-trained models get wrong on
+  archival pages (form labels taken for names, names cut in two, initials left out);
+- `testimony_organs`: rules for organs of repression and camps (`pipeline.organs`);
 - `testimony_dates`: the rule-based date finder (`pipeline.dates`), which knows
   what Soviet documents write ("15.VIII.1937", "1937 жылғы 15 тамызда") and so
   replaces whatever DATE spans a statistical model proposes;
