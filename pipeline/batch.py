@@ -91,6 +91,7 @@ class PageReader:
     def __init__(self, options: PageOptions):
         self.options = options
         self.tagger = language.LanguageTagger(candidates=options.candidates) if options.lang == "auto" else None
+        self.extra_languages = tuple(c for c in options.candidates if c not in language.DEFAULT_CANDIDATES)
         self.extractor = None
         if options.entities:
             from pipeline.entities import EntityExtractor  # spaCy is slow to import: only when used
@@ -103,8 +104,7 @@ class PageReader:
             page = Page(number=number, method="text-layer", text=content.text)
         else:
             image, dpi = imaging.prepare_for_ocr(content.image, content.dpi)
-            extra = tuple(c for c in self.options.candidates if c not in ("ru", "kk"))
-            result = ocr.ocr_page(image, dpi, lang=self.options.lang, extra_languages=extra)
+            result = ocr.ocr_page(image, dpi, lang=self.options.lang, extra_languages=self.extra_languages)
             page = Page(
                 number=number,
                 method="ocr",
