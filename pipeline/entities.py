@@ -245,7 +245,29 @@ class EntityNormalizer:
                     ent._.normalized = dates.normalize_date(ent.text, self.lang)
                 continue
             ent._.normalized = self.cached(ent.label_, ent.text)
+            if ent.label_ == "PERSON" and self.lang == "ru" and ent._.normalized:
+                ent._.normalized = self._his_initials(ent, ent._.normalized)
         return doc
+
+    _AMBIGUOUS_SURNAME = re.compile(r"^([А-ЯЁ][а-яё-]+(?:ов|ев|ёв|ин|ын))а$")
+
+    def _his_initials(self, ent: Span, normalized: str) -> str:
+        """ "изменника Родины Гордеева П. И.": a surname in -ова with initials only is her nominative
+        or his genitive; after a masculine noun in the genitive it is his."""
+        words = normalized.split()
+        surname = self._AMBIGUOUS_SURNAME.match(words[0])
+        if not surname or len(words) < 2 or not all(len(w) == 2 and w.endswith(".") for w in words[1:]):
+            return normalized
+        for token in reversed(ent.doc[max(0, ent.start - 3) : ent.start]):
+            word = token.text.lower()
+            if word in ("родины", "тов", ".", ","):
+                continue
+            tags = [str(p.tag) for p in self.normalizer.morph.parse(word) if p.score >= 0.05]
+            his = any("gent" in t and "masc" in t and ("NOUN" in t or "PRTF" in t) for t in tags)
+            if his and not any("femn" in t for t in tags):
+                return " ".join([surname.group(1), *words[1:]])
+            break
+        return normalized
 
     def normalize(self, label: str, text: str) -> Optional[str]:
         if label == "PERSON":
@@ -326,23 +348,74 @@ class EntityExtractor:
                 start, end = _trim(page.text, span.start + ent.start_char, span.start + ent.end_char)
                 if start >= end:
                     continue
+                label, normalized = ent.label_, ent._.normalized
+                if span.lang == "kk" and label in ("ORG", "PLACE"):
+                    label, end, normalized = self._kazakh_place(page.text, start, end, label, normalized)
                 base = ent._.confidence if ent._.confidence is not None else MODEL_CONFIDENCE[span.lang]
                 ocr_conf, bbox = _ocr_evidence(page, start, end)
                 entities.append(
                     Entity(
-                        label=ent.label_,
+                        label=label,
                         text=page.text[start:end],
                         start=start,
                         end=end,
                         lang=span.lang,
-                        normalized=ent._.normalized,
+                        normalized=normalized,
                         confidence=round(base * (0.5 + 0.5 * ocr_conf), 4),
                         bbox=bbox,
                     )
                 )
+        entities.extend(self._echoes(page, entities))
         return entities
 
+    def _kazakh_place(self, text: str, start: int, end: int, label: str, normalized: Optional[str]):
+        """ "Жаркент қаласында": a town, whatever the model said; "Атбасар ауданында": a district,
+        and districts and regions keep their type word ("Атбасар ауданы")."""
+        follow = _KK_PLACE_TYPE.match(text, end)
+        if not follow:
+            return label, end, normalized
+        if follow.group(1).lower().startswith(("аудан", "облыс")):
+            end = follow.end()
+        normalizer = self.pipeline("kk").get_pipe("testimony_normalize")
+        return "PLACE", end, normalizer.cached("PLACE", text[start:end])
 
+    def _echoes(self, page: Page, entities: list[Entity]) -> list[Entity]:
+        """ "Әзиза апа да тұтқындалды" after "Әзиза Түбекқызы Рысқұлова": a given name or surname of
+        somebody named in full on the page, standing alone where the model did not tag it."""
+        known: dict[str, str] = {}
+        for entity in entities:
+            if entity.label != "PERSON" or not entity.normalized or len(entity.normalized.split()) < 2:
+                continue
+            normalizer = self.pipeline(entity.lang).get_pipe("testimony_normalize")
+            parts = normalizer.normalizer.parts(entity.normalized)
+            for part in (parts["given"], parts["surname"]):
+                if part and len(part) >= 4 and not part.endswith("."):
+                    known[part.lower()] = entity.lang
+        if not known:
+            return []
+        taken = sorted((e.start, e.end) for e in entities)
+        echoes = []
+        for match in _CAPITALISED.finditer(page.text):
+            start, end = match.span()
+            if any(s < end and start < e for s, e in taken):
+                continue
+            lang = next((sp.lang for sp in page.language_spans if sp.start <= start < sp.end), None)
+            if lang not in self.languages:
+                continue
+            word = match.group()
+            stem = kk_strip_case(word) if lang == "kk" else word
+            if stem.lower() not in known and word.lower() not in known:
+                continue
+            normalizer = self.pipeline(lang).get_pipe("testimony_normalize")
+            ocr_conf, bbox = _ocr_evidence(page, start, end)
+            echoes.append(Entity(label="PERSON", text=word, start=start, end=end, lang=lang,
+                                 normalized=normalizer.cached("PERSON", word),
+                                 confidence=round(0.7 * (0.5 + 0.5 * ocr_conf), 4), bbox=bbox))
+        return echoes
+
+
+_CAPITALISED = re.compile(r"(?<![\w-])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]+(?:-[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]?[a-zа-яёәғқңөұүһі]+)?(?![\w-])")
+_KK_PLACE_TYPE = re.compile(r"[ \t]*\n?[ \t]*((?:қала|ауыл|село|кент|аудан|облыс)(?:сы|ы)?\w*)", re.I)
 _LEADING = set("-–—,.;:!?«»\"'()[]/*•")
 _TRAILING = set("-–—,;:!?«»\"'([/*•")  # a final "." stays: "г.", "Н. Е."
 

@@ -78,3 +78,10 @@ class Document:
     pages: list[Page]  # entities live on their pages; export numbers them across the document
     persons: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    def numbered_entities(self) -> list[tuple[str, int, Entity]]:
+        """(id, page number, entity) in reading order: the ids "e1", "e2", ... of the JSON,
+        which person records cite as evidence."""
+        ordered = [(page.number, entity) for page in self.pages
+                   for entity in sorted(page.entities, key=lambda e: (e.start, e.end))]
+        return [(f"e{i}", number, entity) for i, (number, entity) in enumerate(ordered, start=1)]

@@ -60,11 +60,15 @@ KK_MALE = set("""
 шакарим шәкәрім нурлан нұрлан ерлан серик серік болат кайрат қайрат асхат тулеген төлеген отеген
 өтеген даулет дәулет темирбек темірбек садуакас сәдуақас санжар мукан мұқан ораз габит ғабит
 султан сұлтан нурсултан нұрсұлтан ерден сейден жанша мустафа мұстафа
+ермек бауыржан ерболат жұмабай жумабай әбдірахман абдрахман түбек тубек сәрсен сарсен берік берик
+нұржан нуржан қанат канат марат ержан асқар аскар жақып жакып тұрсын турсун нұрлыбек нурлыбек
 """.split())
 KK_FEMALE = set("""
 бибигуль бибігүл айгуль айгүл гульнара гүлнар гүлнара зейнеп айша сара кульзипа күлзипа гульсара
 гүлсара раушан макпал мақпал алма дина азиза әзиза жамал шолпан гульжан гүлжан гульсим гүлсім
 динара куляш күләш роза майра сауле сәуле асем әсем назипа нәзипа зауре зәуре гульбахрам
+мәлике малике ұлжан улжан ләззат ляззат айнұр айнур жанар баян ботагөз ботагоз сәния сания мәриям
+мариям нұрила нурила ақмарал акмарал гүлбаршын гульбаршин күлпаш кулпаш әлия алия балжан бәтима батима
 """.split())
 KK_PLACES = set("""
 алматы астана қарағанды караганды семей ақмола акмола қызылорда кзыл-орда сарыарқа қазақстан
@@ -245,6 +249,15 @@ class CachedMorph:
         return getattr(self.analyzer, name)
 
 
+def _assemble(words: list[str], roles: list[str], inits: list[str], surface: str) -> dict:
+    surname, given, patr = (" ".join(w for w, r in zip(words, roles) if r == role) or None
+                            for role in ("surn", "name", "patr"))
+    if inits:
+        given, patr = inits[0], (" ".join(inits[1:]) or None)
+    full = " ".join(p for p in (surname, given, patr) if p) or surface.strip()
+    return {"full": full, "surname": surname, "given": given, "patronymic": patr}
+
+
 class Normalizer:
     """Holds one pymorphy3 analyser (loading it costs ~0.3 s) and normalises surfaces."""
 
@@ -262,12 +275,15 @@ class Normalizer:
         roles = self._roles(words, bool(inits))
         if lang != "kk":
             words = self._ru_nominative(words, roles)
-        surname, given, patr = (" ".join(w for w, r in zip(words, roles) if r == role) or None
-                                for role in ("surn", "name", "patr"))
-        if inits:
-            given, patr = inits[0], (" ".join(inits[1:]) or None)
-        full = " ".join(p for p in (surname, given, patr) if p) or surface.strip()
-        return {"full": full, "surname": surname, "given": given, "patronymic": patr}
+        return _assemble(words, roles, inits, surface)
+
+    def parts(self, normalized: str) -> dict:
+        """Split a name that is already normalised (nominative, surname first) into its parts,
+        without touching its case: "Мәлике" must not lose a "dative" -ке a second time."""
+        toks = split_initials(normalized)
+        inits = [t for t in toks if _INITIAL.match(t)]
+        words = [w for w in (t.strip(".,;:«»\"()-") for t in toks if not _INITIAL.match(t)) if w]
+        return _assemble(words, self._roles(words, bool(inits)), inits, normalized)
 
     def _known_tags(self, word: str) -> set:
         lw = word.lower()
