@@ -258,15 +258,15 @@ class EntityNormalizer:
         surname = self._AMBIGUOUS_SURNAME.match(words[0])
         if not surname or len(words) < 2 or not all(len(w) == 2 and w.endswith(".") for w in words[1:]):
             return normalized
-        for token in reversed(ent.doc[max(0, ent.start - 3) : ent.start]):
+        for token in reversed(ent.doc[max(0, ent.start - 5) : ent.start]):
             word = token.text.lower()
-            if word in ("родины", "тов", ".", ","):
-                continue
+            if word in ("родины", "тов") or not token.is_alpha or len(word) < 5:
+                continue  # also OCR debris: "изменника Р дины Гордеева П. И."
             tags = [str(p.tag) for p in self.normalizer.morph.parse(word) if p.score >= 0.05]
-            his = any("gent" in t and "masc" in t and ("NOUN" in t or "PRTF" in t) for t in tags)
-            if his and not any("femn" in t for t in tags):
+            if any("femn" in t for t in tags):
+                break
+            if any("gent" in t and "masc" in t and ("NOUN" in t or "PRTF" in t) for t in tags):
                 return " ".join([surname.group(1), *words[1:]])
-            break
         return normalized
 
     def normalize(self, label: str, text: str) -> Optional[str]:
@@ -415,7 +415,7 @@ class EntityExtractor:
 
 
 _CAPITALISED = re.compile(r"(?<![\w-])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]+(?:-[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]?[a-zа-яёәғқңөұүһі]+)?(?![\w-])")
-_KK_PLACE_TYPE = re.compile(r"[ \t]*\n?[ \t]*((?:қала|ауыл|село|кент|аудан|облыс)(?:сы|ы)?\w*)", re.I)
+_KK_PLACE_TYPE = re.compile(r"\s{1,4}((?:қала|ауыл|село|кент|аудан|облыс)(?:сы|ы)?\w*)", re.I)
 _LEADING = set("-–—,.;:!?«»\"'()[]/*•")
 _TRAILING = set("-–—,;:!?«»\"'([/*•")  # a final "." stays: "г.", "Н. Е."
 

@@ -40,7 +40,7 @@ _RU_TRIGGERS = {
     "sentence": r"осужд[её]н(?!и)\w*|осудил\w*|приговор[её]н\w*|приговорил\w*|сослан\w*|выслан\w*|"
                 r"заключить в \w*лагер\w*|заключить в ИТЛ|заключить в концлагерь|подвергнуть \w+|расстрелять",
     "transfer": r"прибыл\w*|этапирован\w*|переведен\w*|переведён\w*|направлен\w*|отправлен\w*|отправили|"
-                r"доставлен\w*|пришел в|пришёл в|пришла в|пришли в|поступил\w* в|отбывал\w*",
+                r"доставлен\w*|пришел в|пришёл в|пришла в|пришли в|поступил\w* в|отбывал\w*|отвезли|увезли",
     "release": r"освобожд[её]н(?!и)\w*|освободил\w*|вышл\w* на свободу|вышел на свободу",
     "death": r"умер(?:ла|ли)?|скончал\w*|погиб(?:ла|ли)?|расстрелян\w*|расстреляли|приведен\w* в исполнение|"
              r"приведён в исполнение",
@@ -138,7 +138,7 @@ _CHARGES = (
     (re.compile(r"\bАСА\b|антисоветск\w+ агитаци\w*"), "АСА"),
     (re.compile(r"\bПШ\b|подозрени\w+ в шпионаже"), "ПШ"),
 )
-_ARTICLE = re.compile(r"(?:ст\.|стать\w+|бап\w*)\s*(58[-–]?\s?\d+(?:\s*[«\"]?[а-я][»\"]?)?|\d{2,3}(?:[-–]\d+)?)", re.I)
+_ARTICLE = re.compile(r"(?:[Сс]т\.|[Сс]тать\w+|[Бб]ап\w*)\s*(58[-–]?\s?\d+(?:\s*п\.\s*[«\"]?[а-я][»\"]?)?|\d{2,3}(?:[-–]\d+)?)")
 _NUMBER_WORDS = {
     "один": 1, "одного": 1, "одному": 1, "два": 2, "двух": 2, "двум": 2, "три": 3, "трех": 3, "трём": 3, "трем": 3,
     "четыре": 4, "четырех": 4, "четырём": 4, "пять": 5, "пяти": 5, "шесть": 6, "шести": 6, "семь": 7, "семи": 7,
@@ -157,6 +157,9 @@ _TERMS = (
 _CAPITAL = re.compile(r"высш\w+ мер\w+|ВМН|ату жазас|расстрел", re.I)
 
 _LETTERS = "A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі"
+_ORPHANAGE = re.compile(r"детск\w+\s+(?:дом|приемник|приёмник)\w*|балалар\s+үй\w*", re.I)
+_PLURAL = re.compile(r"(ы|и|ли|лись)$", re.I)
+_JOINED = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:и|мен|және|,)\s*")
 _ABBREVIATIONS = {"г", "гг", "ул", "д", "т", "ст", "тов", "им", "обл", "пос", "с", "отв", "гр", "ж", "жж", "кв",
                   "р", "см", "др", "пр", "проф", "акад", "и", "о", "тт", "нкв", "п", "ч", "л", "№", "ауд"}
 _FOLD = str.maketrans("әғқңөұүһіёӘҒҚҢӨҰҮҺІЁ", "агкноуухиеАГКНОУУХИЕ")
@@ -480,8 +483,9 @@ class _DocumentReader:
             before_from = triggers[i - 1].end if i else sentence.start
             after_to = triggers[i + 1].start if i + 1 < len(triggers) else sentence.end
             person = self._subject(trigger, referents, sentence)
-            self._read_event(trigger, person, in_sentence, text, (before_from, trigger.start),
-                             (trigger.end, after_to), sentence, attributed)
+            for who in [person, *self._partners(person, trigger, referents, text)]:
+                self._read_event(trigger, who, in_sentence, text, (before_from, trigger.start),
+                                 (trigger.end, after_to), sentence, attributed)
         if attributed:
             self.topic = attributed[-1]
         else:
@@ -630,6 +634,18 @@ class _DocumentReader:
                 return person.index
         return None
 
+    def _partners(self, person: Optional[int], trigger: Trigger, referents: list[Referent], text: str) -> list[int]:
+        """ "Петров и Петрова жили в Томске": a plural verb after two names joined by "и" / "мен" is about both."""
+        if person is None or trigger.type == "birth" or (trigger.lang == "ru" and not _PLURAL.search(trigger.word)):
+            return []
+        names = [r for r in referents if r.end <= trigger.start and r.kind == "name" and r.person is not None]
+        if len(names) < 2 or names[-1].person != person:
+            return []
+        first, second = names[-2], names[-1]
+        if first.person == person or not _JOINED.fullmatch(text[first.end : second.start]):
+            return []
+        return [first.person]
+
     def _dates_in(self, entities, span: tuple[int, int], text: str, skip_used: bool = True):
         out = []
         for entity_id, entity in entities:
@@ -677,7 +693,7 @@ class _DocumentReader:
             return
         place_labels = ("PLACE", "ORG") if trigger.type == "transfer" else ("PLACE",)
         place = None
-        for region in (first, second):
+        for region in (first, second) if trigger.type not in ("sentence", "rehabilitation") else ():
             candidates = [c for c in self._places_in(entities, region, place_labels)
                           if not (verb_last and _ABLATIVE_KK.search(c[1].text.split()[-1].lower())
                                   and trigger.type == "transfer")]
@@ -697,6 +713,9 @@ class _DocumentReader:
             if value is None and _DECISION.match(trigger.word) and self.decision_date:
                 value, decision_id = self.decision_date
                 evidence.append(decision_id)
+        kind = trigger.type
+        if kind == "transfer" and _ORPHANAGE.search(text[before[0] : after[1]]):
+            kind = "residence"  # a child taken to a children's home lives there; camps and prisons are transfers
         if trigger.type == "transfer" and not place and (value is None or trigger.word.lower().startswith(("өте", "отбывал"))):
             return  # "переведен на казахский язык", "жазасын өтеп босатылған": not a move
         if trigger.type == "residence" and not place:
@@ -718,7 +737,7 @@ class _DocumentReader:
         if place:
             evidence.append(place[0])
             place_value = place[1].normalized
-        event = Event(trigger.type, value, place_value, evidence, extra, trigger.lang)
+        event = Event(kind, value, place_value, evidence, extra, trigger.lang)
         self.people[person].events.append(event)
         attributed.append(person)
 
@@ -733,9 +752,9 @@ class _DocumentReader:
             chosen = places[-1] if trigger.lang == "kk" else places[0]
             record.birth_places.append((chosen[1].normalized, [chosen[0]]))
         elif word.startswith(("уроженк", "уроженц")):  # the place was not tagged: read the words themselves
-            named = re.match(rf"\s*((?:г|с|дер|пос|ст)\.\s*)?([А-ЯЁ][{_LETTERS}-]+(?:\s+(?:губернии|области|обл\.|"
-                             rf"уезда|района|р-на))?)", text[trigger.end : first[1]])
-            if named:
+            named = re.match(rf"\s*((?:г|с|дер|пос|ст)\.\s*)?([{_LETTERS}][{_LETTERS}-]+(?:\s+(?:губернии|области|"
+                             rf"обл\.|уезда|района|р-на))?)", text[trigger.end : first[1]])
+            if named and (named.group(1) or named.group(2)[0].isupper()):  # "г. уфы" as OCR reads it
                 record.birth_places.append((self.normalizer.place((named.group(1) or "") + named.group(2), "ru"), []))
 
     def _sentence_details(self, entities, text, sentence, first, second) -> dict:
