@@ -102,7 +102,9 @@ class EntityCleanup:
         text = doc.text  # built anew on every access: read it once
         for ent in doc.ents:
             if ent.label_ in ("PERSON", "PLACE"):
-                if not ent.text[:1].isupper() or any(w.lower() in NOT_NAMES for w in _WORDS.findall(ent.text)):
+                ent = _without_edge_words(ent, NOT_NAMES)  # "Родины Тухачевского" -> "Тухачевского"
+                if ent is None or not ent.text[:1].isupper() or \
+                        any(w.lower() in NOT_NAMES for w in _WORDS.findall(ent.text)):
                     continue
             if ent.label_ == "ORG" and ent.text.lower().strip(" .") in NOT_ORGS:
                 continue
@@ -161,6 +163,18 @@ def _without_frame_words(ent: Span) -> Optional[Span]:
     if start == end:
         return None
     return ent if (start, end) == (ent.start, ent.end) else Span(ent.doc, start, end, label=ent.label_)
+
+
+def _without_edge_words(ent: Span, words: set) -> Optional[Span]:
+    start, end = ent.start, ent.end
+    doc = ent.doc
+    while start < end and (doc[start].lower_ in words or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].lower_ in words or doc[end - 1].is_punct and doc[end - 1].text != "."):
+        end -= 1
+    if start >= end:
+        return None
+    return ent if (start, end) == (ent.start, ent.end) else Span(doc, start, end, label=ent.label_)
 
 
 def _stray_letter(text: str, ent: Span) -> bool:
@@ -252,11 +266,11 @@ class EntityNormalizer:
     _AMBIGUOUS_SURNAME = re.compile(r"^([А-ЯЁ][а-яё-]+(?:ов|ев|ёв|ин|ын))а$")
 
     def _his_initials(self, ent: Span, normalized: str) -> str:
-        """ "изменника Родины Гордеева П. И.": a surname in -ова with initials only is her nominative
-        or his genitive; after a masculine noun in the genitive it is his."""
+        """ "изменника Родины Гордеева П. И.", "мужа Воронцова": a surname in -ова alone or with initials
+        is her nominative or his genitive; after a masculine noun in the genitive it is his."""
         words = normalized.split()
         surname = self._AMBIGUOUS_SURNAME.match(words[0])
-        if not surname or len(words) < 2 or not all(len(w) == 2 and w.endswith(".") for w in words[1:]):
+        if not surname or not all(len(w) == 2 and w.endswith(".") for w in words[1:]):
             return normalized
         for token in reversed(ent.doc[max(0, ent.start - 5) : ent.start]):
             word = token.text.lower()

@@ -359,3 +359,51 @@ def test_records_end_to_end():
     assert person["birth"]["date"] == "1904" and person["birth"]["place"] == "Калуга"
     assert events(person) == [("arrest", "1937-08-15"), ("rehabilitation", "1956-06-02"), ("release", "1946-04-09"),
                               ("sentence", "1938-03-10")]
+
+
+def test_any_text_gives_valid_records(builder):
+    """Whatever OCR produces, records build and validate: no crash, no dangling ids."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    words = st.sampled_from(["арестована", "осуждена", "Иванова", "Анна", "1937", "г.", ".", ",", "\n", "\n\n", "\t",
+                             "Фамилия", "Год рождения", "тұтқындалды", "ол", "она", "муж", "Күйеуі", "(", ")",
+                             "туған", "1902 г.р.", "мен", "и", "жили", "Я", "меня", "?", "реабилитирована"])
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(words, min_size=1, max_size=60), st.data())
+    def check(tokens, data):
+        text = " ".join(tokens)
+        entities = []
+        cursor = 0
+        for token in tokens:
+            start = text.index(token, cursor)
+            end = start + len(token)
+            cursor = end
+            if token in ("Иванова", "Анна") and data.draw(st.booleans()):
+                entities.append(Entity("PERSON", token, start, end, "ru", token, 0.9))
+            elif token in ("1937", "1902 г.р.") and data.draw(st.booleans()):
+                entities.append(Entity("DATE", token, start, end, "ru", token[:4], 0.9))
+        lang = data.draw(st.sampled_from(["ru", "kk"]))
+        page = Page(1, "ocr", text, language_spans=[LanguageSpan(0, len(text), lang, 1.0)], entities=entities)
+        doc = Document(DocumentInfo("0" * 16, "x.png", "0" * 64, 1, [lang], "test"), [page])
+        doc.persons = builder.build(doc)
+        assert contract_problems(document_to_dict(doc)) == []
+
+    check()
+
+
+def test_husband_named_only_by_surname_gets_his_own_record():
+    """ "жена изменника Родины Тухачевского": the model tags "Родины Тухачевского"; he is a person of his own."""
+    from pipeline.entities import EntityExtractor
+
+    text = ("Воронцова Нина Евгеньевна, жена изменника Родины Воронцова, арестована 15.VIII.1937. Осуждена ОСО при "
+            "НКВД СССР 10.III.1938 как ЧСИР на 8 лет ИТЛ.")
+    page = Page(1, "text-layer", text, language_spans=[LanguageSpan(0, len(text), "ru", 1.0)])
+    page.entities = EntityExtractor(languages=("ru",)).extract(page)
+    doc = Document(DocumentInfo("0" * 16, "x.pdf", "0" * 64, 1, ["ru"], "test"), [page])
+    wife, husband = RecordBuilder().build(doc)
+    assert husband["name"]["full"] == "Воронцов" and husband["gender"] == "male" and husband["events"] == []
+    assert wife["relations"] == [{"type": "spouse", "person": husband["id"]}]
+    assert husband["relations"] == [{"type": "spouse", "person": wife["id"]}]
+    assert events(wife) == [("arrest", "1937-08-15"), ("sentence", "1938-03-10")]
