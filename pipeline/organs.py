@@ -44,9 +44,9 @@ KK_PATTERNS = [
     rf"Ерекше\s+кеңес{W}*",
     rf"{_CAMPS}(?:-{W}+|{W}*){END}(?:\s+{W}+\s+бөлімше{W}*)?",
     rf"{W}+\s+түрме{W}*",
-    # a named camp: "Шерубай-Нұра лагеріне" (a capitalised name, not a sentence's first word)
-    rf"(?!(?-i:Кейін|Бұл|Сол|Ол|Мен|Біз|Сонда|Содан)\s)(?-i:[А-ЯЁӘҒҚҢӨҰҮҺІ]){W}+(?:-(?-i:[А-ЯЁӘҒҚҢӨҰҮҺІ]){W}+)?"
-    rf"\s+лагер{W}*",
+    # a camp named after its place: "Шерубай-Нұра лагеріне" (hyphenated: "Зейнеп Нұрмағамбетова лагерьде
+    # кестелеген" is a woman who embroidered in the camp, not a camp)
+    rf"(?-i:[А-ЯЁӘҒҚҢӨҰҮҺІ]){W}+-(?-i:[А-ЯЁӘҒҚҢӨҰҮҺІ]){W}+\s+лагер{W}*",
     rf"Қазақ\s+КСР\s+(?:Жоғарғы\s+сот{W}*|Халық\s+{W}+\s+комиссариат{W}*|ІІХК{W}*)",
 ]
 _COMPILED = {

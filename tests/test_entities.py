@@ -154,6 +154,28 @@ def test_organ_patterns(text, expected):
 
 def test_organ_patterns_leave_ordinary_words_alone():
     assert organs.find_organs("Особенно тяжело было зимой в бараке", "ru") == []
+    # a woman who embroidered in the camp, not a camp of her name
+    assert organs.find_organs("Зейнеп Оспанова лагерьде қолмен кестелеген", "kk") == []
+
+
+def test_named_camp_in_kazakh():
+    text = "кейін Шерубай-Нұра лагеріне ауыстырылды"
+    assert [text[s:e] for s, e in organs.find_organs(text, "kk")] == ["Шерубай-Нұра лагеріне"]
+
+
+def test_kazakh_place_type_words(extractor):
+    text = "Тәжібаева Күләш 1908 жылы Атбасар\n\nауданында туған, Жаркент қаласында тұрған."
+    page = Page(number=1, method="text-layer", text=text, language_spans=[LanguageSpan(0, len(text), "kk", 1.0)])
+    places = {e.text: e.normalized for e in extractor.extract(page) if e.label == "PLACE"}
+    assert places["Атбасар\n\nауданында"] == "Атбасар ауданы"  # a district keeps its type word
+    assert places["Жаркент"] == "Жаркент"  # a town does not
+
+
+def test_given_name_alone_after_the_full_name_is_a_person(extractor):
+    text = "Әзиза Түбекқызы Рысқұлова дәрігер еді. Көп ұзамай Әзиза апа да тұтқындалды."
+    page = Page(number=1, method="text-layer", text=text, language_spans=[LanguageSpan(0, len(text), "kk", 1.0)])
+    people = [(e.text, e.normalized) for e in extractor.extract(page) if e.label == "PERSON"]
+    assert ("Әзиза", "Әзиза") in people
 
 
 @pytest.mark.parametrize(
