@@ -118,6 +118,8 @@ class EntityCleanup:
                 ent = Span(doc, ent.start + 1, ent.end, label="PERSON")
             if ent.label_ != "PERSON" and len(ent) == 1 and kk_strip_case(ent.text).lower() in GIVEN_NAMES:
                 ent = Span(doc, ent.start, ent.end, label="PERSON")  # "Зейнеп" is never a place
+            if ent.label_ == "PERSON" and _town_not_initial(ent):
+                ent = Span(doc, ent.start, ent.end, label="PLACE")  # "Место рождения Г. Житомир"
             if ent.label_ == "PERSON":
                 ent = self._with_surname(doc, text, _with_initials(doc, text, ent))
                 if ents and ents[-1].end > ent.start:
@@ -163,6 +165,20 @@ def _without_frame_words(ent: Span) -> Optional[Span]:
     if start == end:
         return None
     return ent if (start, end) == (ent.start, ent.end) else Span(ent.doc, start, end, label=ent.label_)
+
+
+_PLACE_CUES = {"рождения", "жительства", "местожительство", "в", "во", "из", "уроженка", "уроженец", "уроженке",
+               "уроженки", "уроженца", "проживала", "проживал", "проживает", "проживающая", "выбыла", "выбыл"}
+
+
+def _town_not_initial(ent: Span) -> bool:
+    """ "г. Житомир" after "Место рождения" or "в" is a town, not an initial and a surname."""
+    if len(ent) < 3 or ent[0].lower_ not in ("г", "г.") or ent.start == 0:
+        return False
+    before = ent.doc[ent.start - 1]
+    if before.is_punct and ent.start > 1:
+        before = ent.doc[ent.start - 2]
+    return before.lower_ in _PLACE_CUES
 
 
 def _without_edge_words(ent: Span, words: set) -> Optional[Span]:

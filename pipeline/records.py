@@ -349,6 +349,7 @@ class _DocumentReader:
         self.review_dates: list[tuple[tuple[int, int], str, str]] = []
         self.used_dates: set[str] = set()
         self.decision_date: Optional[tuple[str, str]] = None
+        self.form_person: Optional[int] = None  # whom a card's Фамилия / ФИО field names
 
     # ------------------------------------------------------------------ people
     def read(self) -> list[dict]:
@@ -486,7 +487,9 @@ class _DocumentReader:
             for who in [person, *self._partners(person, trigger, referents, text)]:
                 self._read_event(trigger, who, in_sentence, text, (before_from, trigger.start),
                                  (trigger.end, after_to), sentence, attributed)
-        if attributed:
+        if sentence.form_line and self.form_person is not None:
+            self.topic = self.form_person  # a card is about one person, whatever else its rows name
+        elif attributed:
             self.topic = attributed[-1]
         else:
             for ref in referents:
@@ -815,7 +818,7 @@ class _DocumentReader:
             inside = [(eid, e) for eid, e in entities if e.start >= start and e.end <= end + 1]
             people = [self.mention_person[eid] for eid, e in inside if e.label == "PERSON" and eid in self.mention_person]
             if key in ("fio", "surname") and people:
-                self.topic = people[0]
+                self.topic = self.form_person = people[0]
             if key in ("surname", "given", "patronymic", "given_patronymic") and value:
                 self._form_name(key, value, people)
                 continue
@@ -851,7 +854,7 @@ class _DocumentReader:
             name = {"full": words[0], "surname": words[0], "given": None, "patronymic": None}
             person = Person(index=len(self.people), name=name, gender=name_gender(name, self.normalizer))
             self.people.append(person)
-            self.topic = person.index
+            self.topic = self.form_person = person.index
             return
         if self.topic is None:
             return

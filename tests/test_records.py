@@ -407,3 +407,11 @@ def test_husband_named_only_by_surname_gets_his_own_record():
     assert wife["relations"] == [{"type": "spouse", "person": husband["id"]}]
     assert husband["relations"] == [{"type": "spouse", "person": wife["id"]}]
     assert events(wife) == [("arrest", "1937-08-15"), ("sentence", "1938-03-10")]
+
+
+def test_card_is_about_the_person_of_its_surname_field(builder):
+    """A name-like value in another row (an NER slip) does not take the card's events."""
+    persons = persons_of(builder, ("ru", "Фамилия [[PERSON|Рубина]]\tИмя Эстер\nМесто рождения [[PERSON|Г. Бобруйск|"
+                                         "Бобруйск Г.]]\tНациональность еврейка\nАрестована [[DATE|5.X.1937]]\tКем "
+                                         "[[ORG|УНКВД]]\nОсвобождена [[DATE|5 октября 1942 г.]]"))
+    assert events(find(persons, "Рубина")) == [("arrest", "1937-10-05"), ("release", "1942-10-05")]
