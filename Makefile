@@ -10,10 +10,13 @@ PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-script-cyrl \
                 tesseract-ocr-deu tesseract-ocr-pol
+# `make test` also needs a real browser for the review page's test (Debian's, not a download)
+# and the fonts the sample scans are drawn with.
+TEST_APT_PACKAGES := chromium chromium-driver fonts-dejavu-core
 INPUT  ?= corpus
 OUT    ?= outputs
 
-.PHONY: install system-deps run test corpus kk-profile clean
+.PHONY: install system-deps test-deps run test corpus kk-profile clean
 
 install: system-deps $(VENV)/.installed
 
@@ -36,7 +39,10 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(VENV)/bin/testimony run $(INPUT) --out $(OUT)
 
-test: install
+test-deps:
+	@$(MAKE) --no-print-directory system-deps APT_PACKAGES="$(TEST_APT_PACKAGES)"
+
+test: install test-deps
 	$(PY) -m pytest
 
 # Regenerate the sample documents and the Kazakh language profile (developers only).

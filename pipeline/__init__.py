@@ -1,3 +1,3 @@
 """Testimony: scans of Soviet-era repression documents to person, date and place records."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -4,4 +4,5 @@ import sys
 
 from pipeline.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a worker process started by `spawn` (Dask's) imports this module
+    sys.exit(main())

@@ -4,24 +4,35 @@ The unit of work is a page, so one long PDF keeps every core busy. Pages
 are handed out through a bounded window (memory stays flat however large
 the batch), a document is written the moment its last page is done, and a
 file that fails becomes an error record while the others go on.
+
+Where pages are read is a `PageExecutor`: in this process (`--jobs 1`),
+worker processes on this machine (`LocalPool`), or the workers of a Dask
+cluster (`DaskPool`, `--scheduler`). Whichever it is, documents are put
+together and written here, in the process that runs the batch, so the
+output does not depend on it. At the end the run's summary goes to stderr
+and to OUT/run.json.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import logging
 import os
+import socket
 import sys
+import threading
 import time
 import traceback
 import uuid
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Optional, TextIO
+from typing import Any, Iterable, Optional, TextIO
 
 from pipeline import __version__, export, imaging, ingest, language, ocr
-from pipeline.errors import ExitCode, InputError, TestimonyError
+from pipeline.errors import ExitCode, InputError, TestimonyError, UsageError
 from pipeline.ingest import SourceFile
 from pipeline.model import Document, DocumentInfo, LanguageSpan, Page
 
@@ -46,6 +57,7 @@ class RunOptions:
     candidates: tuple[str, ...] = language.DEFAULT_CANDIDATES
     progress: Optional[bool] = None  # None: show a bar when stderr is a terminal
     entities: bool = True
+    scheduler: Optional[str] = None  # None: this machine; "local": a Dask LocalCluster; "tcp://HOST:PORT"
 
     def page_options(self) -> PageOptions:
         return PageOptions(lang=self.lang, candidates=tuple(self.candidates), entities=self.entities)
@@ -61,24 +73,68 @@ class RunSummary:
     ocr_pages: int = 0
     text_layer_pages: int = 0
     warnings: int = 0
+    entities: int = 0  # in the documents written
+    persons: int = 0
     ignored: list[str] = field(default_factory=list)  # notes and metadata found beside the scans
+    failures: list[dict] = field(default_factory=list)  # one per failed document: file, id, page, error, message
     seconds: float = 0.0
+    started: str = ""  # ISO 8601, local time with offset
+    finished: str = ""
+    status: str = "complete"  # "interrupted" (Ctrl-C), "failed" (the run could not go on)
     outputs: list[Path] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
         return ExitCode.documents_failed if self.failed else ExitCode.ok
 
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds > 0 else 0.0
+
     def line(self) -> str:
-        rate = self.pages / self.seconds if self.seconds > 0 else 0.0
+        rate = self.pages_per_second
         return (
             f"{self.documents} documents: {self.written} written, {self.skipped} already done, "
             f"{self.failed} failed; {self.pages} pages ({self.ocr_pages} OCR, {self.text_layer_pages} text layer) "
-            f"in {self.seconds:.1f} s ({rate:.2f} pages/s)"
+            f"in {self.seconds:.1f} s ({rate:.2f} pages/s); {self.entities} entities, {self.persons} persons"
             + (f"; {self.warnings} warnings" if self.warnings else "")
             + (f"; ignored {len(self.ignored)} notes/metadata files ({', '.join(self.ignored[:3])}"
                f"{', ...' if len(self.ignored) > 3 else ''})" if self.ignored else "")
         )
+
+    def to_dict(self, options: RunOptions, inputs: Iterable[Path] = ()) -> dict:
+        """What OUT/run.json holds."""
+        return {
+            "schema": "testimony-run/1",
+            "pipeline_version": __version__,
+            "status": self.status,
+            "started": self.started,
+            "finished": self.finished,
+            "seconds": round(self.seconds, 3),
+            "inputs": [str(path) for path in inputs],
+            "options": {
+                "out": str(options.out_dir),
+                "lang": options.lang,
+                "candidates": list(options.candidates),
+                "jobs": options.jobs,
+                "scheduler": options.scheduler,
+                "force": options.force,
+                "entities": options.entities,
+            },
+            "documents": self.documents,
+            "written": self.written,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "pages": self.pages,
+            "ocr_pages": self.ocr_pages,
+            "text_layer_pages": self.text_layer_pages,
+            "pages_per_second": round(self.pages_per_second, 3),
+            "entities": self.entities,
+            "persons": self.persons,
+            "warnings": self.warnings,
+            "failures": list(self.failures),
+            "ignored": list(self.ignored),
+        }
 
 
 class PageReader:
@@ -127,19 +183,240 @@ class PageReader:
         return [LanguageSpan(0, len(text), self.options.lang, 1.0)] if text else []
 
 
-_worker_reader: Optional[PageReader] = None  # one per worker process, set by _init_worker
+# -- where pages are read -------------------------------------------------------
+_local = threading.local()  # per worker thread (a worker process has one): its PageReader
+
+
+def _reader_for(options: PageOptions) -> PageReader:
+    """This thread's PageReader: models load on a worker's first page, not on every page."""
+    reader = getattr(_local, "reader", None)
+    if reader is None or reader.options != options:
+        reader = _local.reader = PageReader(options)
+    return reader
 
 
 def _init_worker(options: PageOptions) -> None:
-    global _worker_reader
-    _worker_reader = PageReader(options)
+    _reader_for(options)  # load the models before the first page arrives
 
 
-def _read_in_worker(src: SourceFile, number: int) -> tuple[Page, list[str]]:
-    assert _worker_reader is not None, "worker was not initialised"
-    page, warnings = _worker_reader.read(src, number)
+def _read_page(options: PageOptions, src: SourceFile, number: int) -> tuple[Page, list[str]]:
+    page, warnings = _reader_for(options).read(src, number)
     page.words = []  # not part of the JSON yet; keep the inter-process traffic small
     return page, warnings
+
+
+def _read_page_on_dask(options: PageOptions, version: str, src: SourceFile, number: int) -> tuple[Page, list[str]]:
+    if version != __version__:
+        raise TestimonyError(
+            f"the Dask worker on {socket.gethostname()} runs testimony {__version__}, this run {version}.",
+            hint="Install the same version of testimony on every machine of the cluster and restart its workers.",
+        )
+    if not src.path.exists():
+        raise InputError(
+            f"{src.source}: {src.path} cannot be read on the Dask worker on {socket.gethostname()}.",
+            hint="Every worker reads the inputs itself: put them on a folder shared by all machines and "
+            "mounted at the same path everywhere (NFS, SMB, a cloud bucket mounted with FUSE).",
+        )
+    return _read_page(options, src, number)
+
+
+class PageExecutor:
+    """Reads pages somewhere and hands back futures of (Page, warnings).
+
+    `window` is how many pages may be out at once; `is_lost` tells a worker
+    dying under a page from the page's own error; `retries_lost`: a worker's
+    death also fails pages that were only waiting beside the one that killed
+    it, so the batch reads each of them again alone, and fails only the page
+    that kills a worker on its own."""
+
+    retries_lost = False
+
+    def __enter__(self) -> "PageExecutor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def window(self) -> int:
+        return 1
+
+    def submit(self, src: SourceFile, number: int) -> Any:
+        raise NotImplementedError
+
+    def wait(self, futures: Iterable[Any]) -> Iterable[Any]:
+        """At least one finished future of `futures`."""
+        return wait(list(futures), return_when=FIRST_COMPLETED).done
+
+    def is_lost(self, error: BaseException) -> bool:
+        return False
+
+    def lost_error(self, src: SourceFile, number: int) -> TestimonyError:
+        return TestimonyError(
+            f"{src.source}: a worker process died while reading page {number}.",
+            hint="The machine may have run out of memory (try fewer --jobs), or the file "
+            "crashes a library: check it, or run it alone with --jobs 1.",
+        )
+
+    def close(self) -> None:
+        pass
+
+
+class InlinePool(PageExecutor):
+    """`--jobs 1`: pages are read in this process, one at a time, as they are submitted."""
+
+    def __init__(self, options: PageOptions):
+        self.options = options
+        _reader_for(options)
+
+    def submit(self, src: SourceFile, number: int) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(_read_page(self.options, src, number))
+        except Exception as error:
+            future.set_exception(error)
+        return future
+
+
+class LocalPool(PageExecutor):
+    """Worker processes on this machine, each with its own models."""
+
+    retries_lost = True
+
+    def __init__(self, options: PageOptions, jobs: int):
+        self.options = options
+        self.jobs = jobs
+        self._pool: Optional[ProcessPoolExecutor] = None
+
+    @property
+    def window(self) -> int:
+        return max(2, self.jobs * 3)
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(self.options,))
+        return self._pool
+
+    def submit(self, src: SourceFile, number: int) -> Future:
+        try:
+            return self._start().submit(_read_page, self.options, src, number)
+        except BrokenProcessPool:
+            # A worker killed by the system (out of memory, a crash in a native
+            # library) breaks the whole pool, and every page it had out reports
+            # it: the next page goes to a fresh pool.
+            self._replace()
+            return self._start().submit(_read_page, self.options, src, number)
+
+    def is_lost(self, error: BaseException) -> bool:
+        return isinstance(error, BrokenProcessPool)
+
+    def _replace(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskPool(PageExecutor):
+    """The workers of a Dask cluster: `tcp://HOST:PORT`, or "local" for a LocalCluster of `jobs` workers.
+
+    Each worker thread loads the models once (on its first page) and keeps
+    them; pages go out with absolute paths, which must be readable at the same
+    place on every worker. Results come back here to be written.
+
+    A worker that dies makes Dask read its pages again elsewhere; a page on
+    which workers keep dying (`distributed.scheduler.allowed-failures`) comes
+    back as KilledWorker, and so do the pages queued on the same workers: the
+    batch reads them again alone to tell the culprit from the bystanders."""
+
+    retries_lost = True
+
+    def __init__(self, options: PageOptions, address: str, jobs: int, say=print):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - a dependency
+            raise UsageError("--scheduler needs Dask: pip install 'dask[distributed]'.") from None
+        self.options = options
+        self.say = say
+        self.cluster = None
+        if address == "local":
+            self.cluster = LocalCluster(
+                n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None, silence_logs=logging.ERROR,
+            )
+            address = self.cluster.scheduler_address
+        try:
+            self.client = Client(address, set_as_default=False)  # timeout: distributed.comm.timeouts.connect
+        except (OSError, TimeoutError) as error:
+            if self.cluster is not None:
+                self.cluster.close()
+            raise UsageError(
+                f"cannot reach the Dask scheduler at {address} ({error}).",
+                hint="Start it with `dask scheduler` and check the address, the port and the firewall.",
+            ) from None
+        self._slots, self._checked = 0, 0.0
+        self._waiting_said = False
+
+    @property
+    def window(self) -> int:
+        now = time.monotonic()
+        if now - self._checked > 2.0:  # workers may join or leave during the run
+            try:
+                self._slots = sum(self.client.nthreads().values())
+            except (OSError, TimeoutError) as error:
+                raise _scheduler_lost() from error
+            self._checked = now
+            if not self._slots and not self._waiting_said:
+                self.say(f"waiting for Dask workers to join {self.client.scheduler.address} ...")
+                self._waiting_said = True
+        return max(2, self._slots * 3)
+
+    def submit(self, src: SourceFile, number: int) -> Any:
+        src = replace(src, path=Path(os.path.abspath(src.path)))
+        return self.client.submit(_read_page_on_dask, self.options, __version__, src, number, pure=False)
+
+    def wait(self, futures: Iterable[Any]) -> Iterable[Any]:
+        from dask.distributed import wait as dask_wait
+
+        try:
+            with self.client.as_current():
+                return dask_wait(list(futures), return_when="FIRST_COMPLETED").done
+        except (OSError, TimeoutError, CancelledError) as error:
+            raise _scheduler_lost() from error
+
+    def is_lost(self, error: BaseException) -> bool:
+        from distributed import KilledWorker
+
+        if isinstance(error, CancelledError):  # the client gave up on the scheduler and cancelled every page
+            raise _scheduler_lost() from error
+        return isinstance(error, KilledWorker)
+
+    def lost_error(self, src: SourceFile, number: int) -> TestimonyError:
+        return TestimonyError(
+            f"{src.source}: Dask workers died while reading page {number}, on every try.",
+            hint="A worker may run out of memory (give workers more with --memory-limit, or fewer threads), "
+            "or the file crashes a library: check it, or run it alone with --jobs 1.",
+        )
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except (OSError, TimeoutError):  # the scheduler is gone already
+            pass
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _scheduler_lost() -> TestimonyError:
+    return TestimonyError(
+        "the connection to the Dask scheduler was lost.",
+        hint="The records written so far are kept; start the scheduler and its workers again and run the same "
+        "command to continue.",
+    )
 
 
 @dataclass
@@ -160,6 +437,7 @@ class BatchRunner:
         self.summary = RunSummary()
         self.show_progress = self.stderr.isatty() if options.progress is None else options.progress
         self._bar = None
+        self._records = None  # RecordBuilder, made on first use (it loads pymorphy3)
 
     # -- reporting ---------------------------------------------------------
     def _say(self, text: str) -> None:
@@ -171,6 +449,9 @@ class BatchRunner:
     def _fail(self, src: SourceFile, error: BaseException, page: Optional[int] = None) -> None:
         self.summary.failed += 1
         entry = self.log.record(src.source, error, sha256=src.sha256 or None, page=page)
+        self.summary.failures.append(
+            {key: entry[key] for key in ("file", "id", "page", "stage", "error", "message", "hint")}
+        )
         if not isinstance(error, TestimonyError):
             entry_hint = "This looks like a bug in the pipeline; please report it with the file."
             self._say(f"error: {src.source}: unexpected {type(error).__name__}: {error}. {entry_hint}")
@@ -217,96 +498,99 @@ class BatchRunner:
 
     # -- running -----------------------------------------------------------
     def run(self, inputs: Iterable[Path]) -> RunSummary:
+        inputs = list(inputs)
         started = time.monotonic()
+        self.summary.started = _now()
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        todo = self.plan(inputs)
-        total_pages = sum(src.page_count for src in todo)
-        if todo:
-            self._bar = _progress_bar(total_pages, self.stderr, enabled=self.show_progress)
-            try:
-                if self.options.jobs <= 1:
-                    self._run_inline(todo)
-                else:
-                    self._run_parallel(todo)
-            finally:
-                if self._bar is not None:
-                    self._bar.close()
-                    self._bar = None
-        self.summary.seconds = time.monotonic() - started
+        for path in export.remove_stale_temp_files(self.out_dir):
+            self._say(f"note: removed {path.name}, left by an interrupted run")
+        try:
+            todo = self.plan(inputs)
+            if todo:
+                self._bar = _progress_bar(sum(src.page_count for src in todo), self.stderr, enabled=self.show_progress)
+                try:
+                    with self._executor() as executor:
+                        self._run_pages(todo, executor)
+                finally:
+                    if self._bar is not None:
+                        self._bar.close()
+                        self._bar = None
+        except BaseException as error:
+            self.summary.status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+            raise
+        finally:
+            self.summary.seconds = time.monotonic() - started
+            self.summary.finished = _now()
+            self._write_summary(inputs)
         return self.summary
 
-    def _run_inline(self, todo: list[SourceFile]) -> None:
-        reader = PageReader(self.options.page_options())
-        for src in todo:
-            pending = _Pending(src)
-            for number in range(1, src.page_count + 1):
-                try:
-                    page, warnings = reader.read(src, number)
-                except Exception as error:
-                    self._fail(src, error, page=number)
-                    self._bar.update(src.page_count - number + 1)
-                    break
-                self._page_done(pending, page, warnings)
+    def _executor(self) -> PageExecutor:
+        options = self.options.page_options()
+        if self.options.scheduler:
+            return DaskPool(options, self.options.scheduler, self.options.jobs, say=self._say)
+        if self.options.jobs <= 1:
+            return InlinePool(options)
+        return LocalPool(options, self.options.jobs)
 
-    def _run_parallel(self, todo: list[SourceFile]) -> None:
+    def _write_summary(self, inputs: list[Path]) -> None:
+        try:
+            export.write_json_atomic(self.out_dir / export.RUN_FILE, self.summary.to_dict(self.options, inputs))
+        except OSError as error:
+            self._say(f"warning: cannot write {self.out_dir / export.RUN_FILE}: {error}")
+
+    def _run_pages(self, todo: list[SourceFile], executor: PageExecutor) -> None:
+        """Every page of `todo` through `executor`, at most `executor.window` out at once."""
         tasks = deque((index, number) for index, src in enumerate(todo) for number in range(1, src.page_count + 1))
         pending = {index: _Pending(src) for index, src in enumerate(todo)}
-        while tasks:
-            # A worker killed by the system (out of memory, a crash in a native
-            # library) breaks the pool: fail the documents it was reading and
-            # go on with a fresh pool.
-            self._drain_pool(todo, tasks, pending)
-
-    def _drain_pool(self, todo: list[SourceFile], tasks: deque, pending: dict[int, _Pending]) -> None:
-        window = max(2, self.options.jobs * 3)
-        in_flight: dict[Future, tuple[int, int]] = {}
-        with ProcessPoolExecutor(
-            max_workers=self.options.jobs, initializer=_init_worker, initargs=(self.options.page_options(),)
-        ) as pool:
-            try:
-                while tasks or in_flight:
+        suspects: deque = deque()  # pages out when a worker died, to be read again one at a time
+        retried: set[tuple[int, int]] = set()
+        in_flight: dict[Any, tuple[int, int]] = {}
+        try:
+            while tasks or suspects or in_flight:
+                if suspects or any(key in retried for key in in_flight.values()):
+                    # After a worker died, the pages it may have died on go again
+                    # alone: the one that kills a worker on its own is the culprit.
+                    if not in_flight:
+                        index, number = suspects.popleft()
+                        if pending[index].failed:
+                            self._bar.update(1)
+                            continue
+                        in_flight[executor.submit(todo[index], number)] = (index, number)
+                else:
+                    window = executor.window
                     while tasks and len(in_flight) < window:
                         index, number = tasks.popleft()
                         if pending[index].failed:
                             self._bar.update(1)
                             continue
-                        in_flight[pool.submit(_read_in_worker, todo[index], number)] = (index, number)
-                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        index, number = in_flight[future]
-                        self._collect(future, pending[index], number)
-                        del in_flight[future]
-            except BrokenProcessPool:
-                for future, (index, number) in in_flight.items():
+                        in_flight[executor.submit(todo[index], number)] = (index, number)
+                if not in_flight:
+                    continue
+                for future in executor.wait(in_flight):
+                    index, number = in_flight.pop(future)
                     state = pending[index]
-                    if not state.failed:
-                        state.failed = True
-                        self._fail(state.src, TestimonyError(
-                            f"{state.src.source}: a worker process died while reading page {number}.",
-                            hint="The machine may have run out of memory (try fewer --jobs), or the file "
-                            "crashes a library: check it, or run it alone with --jobs 1.",
-                        ), page=number)
-                    self._bar.update(1)
-            except BaseException:
-                for future in in_flight:
-                    future.cancel()
-                raise
-
-    def _collect(self, future: Future, state: _Pending, number: int) -> None:
-        try:
-            page, warnings = future.result()
-        except BrokenProcessPool:
+                    try:
+                        page, warnings = future.result()
+                    except Exception as error:
+                        if executor.is_lost(error):
+                            if executor.retries_lost and (index, number) not in retried and not state.failed:
+                                retried.add((index, number))
+                                suspects.append((index, number))
+                                continue
+                            error = executor.lost_error(state.src, number)
+                        if not state.failed:
+                            state.failed = True
+                            self._fail(state.src, error, page=number)
+                        self._bar.update(1)
+                        continue
+                    if state.failed:
+                        self._bar.update(1)
+                    else:
+                        self._page_done(state, page, warnings)
+        except BaseException:
+            for future in in_flight:
+                future.cancel()
             raise
-        except Exception as error:
-            if not state.failed:
-                state.failed = True
-                self._fail(state.src, error, page=number)
-            self._bar.update(1)
-            return
-        if state.failed:
-            self._bar.update(1)
-        else:
-            self._page_done(state, page, warnings)
 
     def _page_done(self, state: _Pending, page: Page, warnings: list[str]) -> None:
         for message in warnings:
@@ -338,14 +622,38 @@ class BatchRunner:
             format=src.format,
         )
         document = Document(info=info, pages=pages, warnings=list(src.warnings))
+        if self.options.entities:
+            self._add_persons(document)
         try:
             path = export.write_document(document, self.out_dir)
         except TestimonyError as error:
             self._fail(src, error)
             return
         self.summary.written += 1
+        self.summary.entities += sum(len(page.entities) for page in pages)
+        self.summary.persons += len(document.persons)
         self.summary.outputs.append(path)
         state.pages.clear()
+
+
+    def _add_persons(self, document: Document) -> None:
+        """Person records from the document's entities; a failure here keeps the text and entities."""
+        if self._records is None:
+            from pipeline.records import RecordBuilder
+
+            self._records = RecordBuilder()
+        try:
+            document.persons = self._records.build(document)
+        except Exception as error:  # a bug in the rules must not cost the page texts
+            message = (f"{document.info.source}: person records could not be built "
+                       f"({type(error).__name__}: {error}); the text and entities are saved. Please report this file.")
+            document.warnings.append(message)
+            self._say(f"warning: {message}")
+            self.summary.warnings += 1
+
+
+def _now() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def _progress_bar(total: int, stream: TextIO, enabled: bool):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from pipeline import __version__
-from pipeline.errors import ExitCode
+from pipeline.errors import ExitCode, TestimonyError, UsageError
 
 DESCRIPTION = """\
 Turn scans of archival documents (Russian, Kazakh, or both on a page) into
@@ -25,7 +25,14 @@ are rendered at 300 DPI and OCR'd.
 Files that cannot be read (empty, damaged, encrypted, not a document) are
 listed in OUT/errors.jsonl and on stderr; the others are processed.
 A re-run skips documents whose JSON already exists for the same content and
-pipeline version (use --force to redo them).
+pipeline version (use --force to redo them). A run that was killed can be
+started again with the same command: finished records are kept, and none is
+ever half-written. OUT/run.json sums up the last run.
+
+With --scheduler tcp://HOST:PORT the pages are read by the workers of a Dask
+cluster (`dask scheduler` on one machine, `dask worker tcp://HOST:PORT
+--nthreads 1 --nworkers N` on each); the inputs must be readable at the same
+path on every worker, and the records are written here.
 
 Exit status: 0 all documents succeeded, 1 some documents failed, 2 usage error."""
 
@@ -38,6 +45,14 @@ def _jobs(value: str) -> int:
     if jobs < 1:
         raise argparse.ArgumentTypeError("--jobs must be at least 1")
     return jobs
+
+
+def _scheduler(value: str) -> str:
+    if value == "local" or "://" in value:
+        return value
+    raise argparse.ArgumentTypeError(
+        f"--scheduler takes 'local' or the scheduler's address, e.g. tcp://10.0.0.5:8786 (got {value!r})"
+    )
 
 
 def _languages(value: str) -> tuple[str, ...]:
@@ -80,13 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--jobs", type=_jobs, default=os.cpu_count() or 1, metavar="N",
-        help=f"pages read in parallel (default: all {os.cpu_count() or 1} cores); 1 runs in this process",
+        help=f"pages read in parallel (default: all {os.cpu_count() or 1} cores); 1 runs in this process; "
+        "with --scheduler local, the number of Dask workers",
     )
     run.add_argument(
         "--candidates", type=_languages, default=DEFAULT_CANDIDATES, metavar="CODES",
         help="languages the detector may choose from, comma-separated (default: "
         f"{','.join(DEFAULT_CANDIDATES)}); add e.g. de,uk,pl for papers of deported Germans, Ukrainians or Poles. "
         "A paragraph in none of them is tagged 'und'",
+    )
+    run.add_argument(
+        "--scheduler", type=_scheduler, default=None, metavar="ADDRESS",
+        help="read pages on a Dask cluster: tcp://HOST:PORT of a running `dask scheduler`, or 'local' "
+        "for a cluster of --jobs worker processes on this machine (default: worker processes without Dask)",
     )
     run.add_argument("--force", action="store_true", help="reprocess documents that already have a result")
     run.add_argument(
@@ -97,6 +118,45 @@ def build_parser() -> argparse.ArgumentParser:
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
                      help="always show the progress bar (default: only on a terminal)")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
+
+    index = commands.add_parser(
+        "index",
+        help="list the people of a whole output folder in persons.jsonl",
+        description="Read every document record in OUTPUT_DIR and write OUTPUT_DIR/persons.jsonl: one line "
+        "per distinct person, mentions from different documents merged when their names agree (case forms, "
+        "initials, Kazakh/Russian spelling, OCR look-alike letters, double and maiden surnames) and nothing "
+        "contradicts (gender, birth year). Each line lists its sources and, under 'match', why they were "
+        "joined. `testimony run` does this at the end of every run.",
+    )
+    index.add_argument("out_dir", type=Path, metavar="OUTPUT_DIR", help="folder of a `testimony run` (its --out)")
+
+    from pipeline.exchange import command as exchange_command
+
+    exchange_command.add_parser(commands)
+
+    review = commands.add_parser(
+        "review",
+        help="review the results in a local web page",
+        description="Serve a local web page to review the records in OUTPUT_DIR: page images with the "
+        "entity boxes, the text with entities highlighted, person records. Accept, reject, relabel or "
+        "correct entities and person fields; decisions go to OUTPUT_DIR/reviews/<doc id>.jsonl, the "
+        "pipeline's JSON is never changed.",
+    )
+    review.add_argument("out_dir", type=Path, metavar="OUTPUT_DIR", help="folder of a `testimony run` (its --out)")
+    review.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    review.add_argument(
+        "--host", default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only; the page has no login)",
+    )
+    review.add_argument(
+        "--inputs", type=Path, action="append", metavar="DIR",
+        help="input folder (or file) the documents were read from, to show page images; repeatable "
+        "(default: the inputs OUTPUT_DIR/run.json records)",
+    )
+    review.add_argument(
+        "--reviewer", default=None, metavar="NAME",
+        help="name recorded with every decision (default: $USER; each reviewer can change it in the page)",
+    )
     return parser
 
 
@@ -108,6 +168,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return int(exit_.code or 0)
     if args.command == "run":
         return _run(args, parser)
+    if args.command == "index":
+        from pipeline import index
+
+        return index.main(args.out_dir)
+    if args.command == "export":
+        from pipeline.exchange import command as exchange_command
+
+        return exchange_command.run(args)
+    if args.command == "review":
+        return _review(args)
     parser.error(f"unknown command {args.command}")  # pragma: no cover - argparse refuses first
     return ExitCode.usage
 
@@ -135,7 +205,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return ExitCode.usage
     options = batch.RunOptions(
         out_dir=args.out, lang=args.lang, jobs=args.jobs, force=args.force,
-        candidates=candidates, progress=args.progress, entities=args.entities,
+        candidates=candidates, progress=args.progress, entities=args.entities, scheduler=args.scheduler,
     )
     try:
         summary = batch.run(args.inputs, options)
@@ -145,7 +215,49 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             file=sys.stderr,
         )
         return ExitCode.interrupted
+    except TestimonyError as error:  # the run itself could not go on (no scheduler, scheduler lost)
+        print(f"testimony: error: {error}", file=sys.stderr)
+        return ExitCode.usage if isinstance(error, UsageError) else ExitCode.documents_failed
     print(f"testimony: {summary.line()}", file=sys.stderr)
+    if args.entities:
+        from pipeline import index
+
+        try:
+            path, people, read = index.write_index(options.out_dir, sys.stderr)
+            print(f"testimony: {read} person records -> {people} people in {path}", file=sys.stderr)
+        except OSError as error:
+            print(f"testimony: warning: could not write the person index ({error}); the documents are saved. "
+                  f"Run `testimony index {options.out_dir}` to try again.", file=sys.stderr)
     if summary.failed:
         print(f"testimony: see {options.out_dir / 'errors.jsonl'} for what failed and what to do.", file=sys.stderr)
     return int(summary.exit_code)
+
+
+def _review(args: argparse.Namespace) -> int:
+    if not args.out_dir.is_dir():
+        print(f"testimony: error: {args.out_dir} is not a folder; give the --out folder of a `testimony run`.",
+              file=sys.stderr)
+        return ExitCode.usage
+    if not 0 <= args.port <= 65535:
+        print("testimony: error: --port must be 0 to 65535", file=sys.stderr)
+        return ExitCode.usage
+    missing = [str(path) for path in args.inputs or () if not path.exists()]
+    if missing:
+        print(f"testimony: error: --inputs not found: {', '.join(missing)}", file=sys.stderr)
+        return ExitCode.usage
+    from pipeline.review.app import serve
+
+    def ready(server) -> None:
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"testimony: reviewing {args.out_dir} at http://{host}:{server.server_port}/ (Ctrl+C to stop)",
+              file=sys.stderr)
+
+    try:
+        serve(args.out_dir, host=args.host, port=args.port, inputs=args.inputs, reviewer=args.reviewer, ready=ready)
+    except OSError as exc:
+        print(f"testimony: error: cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
+              "try another --port.", file=sys.stderr)
+        return ExitCode.usage
+    except KeyboardInterrupt:
+        print("testimony: review server stopped; decisions are saved as they are made.", file=sys.stderr)
+    return 0

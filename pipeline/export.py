@@ -2,13 +2,19 @@
 
 A JSON file appears under its final name only when it is complete (temp
 file, fsync, rename), so an interrupted run never leaves a truncated record
-that a re-run would take for finished work.
+that a re-run would take for finished work. The temp file's name says which
+process wrote it (`.<name>.<host>-<pid>.<random>.tmp`): a run killed between
+writing and renaming leaves one behind, and the next run removes it once
+that process is gone (`remove_stale_temp_files`), without touching the
+temp files of another run writing to the same folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import tempfile
 import time
 from dataclasses import asdict
@@ -17,11 +23,18 @@ from pathlib import Path
 from typing import Optional
 
 from pipeline.errors import OutputError, TestimonyError
-from pipeline.model import Document
+from pipeline.model import Document, DocumentInfo, Entity, LanguageSpan, Page
 
 SCHEMA_ID = "testimony-record/1"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "testimony-record-1.schema.json"
 ERRORS_FILE = "errors.jsonl"
+RUN_FILE = "run.json"  # the summary of the last run; not a document record
+RECORD_NAME = re.compile(r"[0-9a-f]{16}\.json")
+TEMP_NAME = re.compile(r"\.(?P<name>.+)\.(?P<host>[A-Za-z0-9_-]+)-(?P<pid>\d+)\.[A-Za-z0-9_]+\.tmp")
+FOREIGN_TEMP_AGE_S = 3600  # a temp file written on another machine is stale after this long
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK  # what open() would give; temp files are created 0600
 
 
 def document_to_dict(doc: Document) -> dict:
@@ -64,24 +77,48 @@ def document_to_dict(doc: Document) -> dict:
 
 def _page_entities(doc: Document) -> list[dict]:
     """The pages' entities in reading order, numbered e1, e2, ... across the document."""
-    out = []
-    for page in doc.pages:
-        for entity in sorted(page.entities, key=lambda e: (e.start, e.end)):
-            out.append(
-                {
-                    "id": f"e{len(out) + 1}",
-                    "label": entity.label,
-                    "text": entity.text,
-                    "page": page.number,
-                    "start": entity.start,
-                    "end": entity.end,
-                    "lang": entity.lang,
-                    "normalized": entity.normalized,
-                    "confidence": entity.confidence,
-                    "bbox": entity.bbox,
-                }
-            )
-    return out
+    return [
+        {
+            "id": entity_id,
+            "label": entity.label,
+            "text": entity.text,
+            "page": page,
+            "start": entity.start,
+            "end": entity.end,
+            "lang": entity.lang,
+            "normalized": entity.normalized,
+            "confidence": entity.confidence,
+            "bbox": entity.bbox,
+        }
+        for entity_id, page, entity in doc.numbered_entities()
+    ]
+
+
+def document_from_dict(record: dict) -> Document:
+    """A written record back into dataclasses (for `testimony index`, re-reading, tests).
+    OCR word boxes are not part of the JSON, so pages come back without words."""
+    meta = record["document"]
+    info = DocumentInfo(
+        id=meta["id"], source=meta["source"], sha256=meta["sha256"], page_count=meta["page_count"],
+        languages=list(meta.get("languages") or []), pipeline_version=meta.get("pipeline_version", ""),
+        format=meta.get("format"),
+    )
+    pages = []
+    for item in record["pages"]:
+        pages.append(Page(
+            number=item["page"], method=item["method"], text=item["text"],
+            ocr_confidence=item.get("ocr_confidence"),
+            language_spans=[LanguageSpan(s["start"], s["end"], s["lang"], s["confidence"])
+                            for s in item.get("language_spans", [])],
+            width=item.get("width"), height=item.get("height"), dpi=item.get("dpi"), ocr_lang=item.get("ocr_model"),
+        ))
+    for item in record.get("entities", []):
+        pages[item["page"] - 1].entities.append(Entity(
+            label=item["label"], text=item["text"], start=item["start"], end=item["end"], lang=item["lang"],
+            normalized=item.get("normalized"), confidence=item.get("confidence", 0.0), bbox=item.get("bbox"),
+        ))
+    return Document(info=info, pages=pages, persons=list(record.get("persons", [])),
+                    warnings=list(meta.get("warnings", [])))
 
 
 @lru_cache(maxsize=1)
@@ -120,24 +157,89 @@ def contract_problems(record: dict) -> list[str]:
             problems.append(f"entity {entity['id']}: page {page_no} does not exist")
         elif pages[page_no - 1]["text"][entity["start"] : entity["end"]] != entity["text"]:
             problems.append(f"entity {entity['id']}: text does not match its offsets")
+    entity_ids = {entity["id"] for entity in record["entities"]}
+    person_ids = {person["id"] for person in record["persons"]}
+    for person in record["persons"]:
+        cited = list(person["mentions"]) + list(person["birth"].get("evidence", []))
+        cited += [e for event in person["events"] for e in event["evidence"]]
+        for missing in sorted(set(cited) - entity_ids):
+            problems.append(f"person {person['id']}: cites entity {missing}, which does not exist")
+        for relation in person.get("relations", []):
+            if relation["person"] not in person_ids:
+                problems.append(f"person {person['id']}: relation to {relation['person']}, who is not in the record")
     return problems
 
 
+def _host_tag() -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname().split(".")[0]) or "host"
+
+
 def write_json_atomic(path: Path, payload: object) -> None:
+    write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_text_atomic(path: Path, content: str) -> None:
+    """Temp file, fsync, rename: readers see the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.{_host_tag()}-{os.getpid()}.",
+        suffix=".tmp", delete=False,
     )
     try:
         with handle:
-            json.dump(payload, handle, ensure_ascii=False, indent=2)
-            handle.write("\n")
+            handle.write(content)
             handle.flush()
+            os.fchmod(handle.fileno(), FILE_MODE)
             os.fsync(handle.fileno())
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, but another user's
+        return False
+    return False
+
+
+def remove_stale_temp_files(out_dir: Path) -> list[Path]:
+    """Delete temp files left by a writer that was killed before its rename.
+
+    A file is stale when the process named in it has gone (on this machine),
+    or, written on another machine, when it is over an hour old. Returns what
+    was removed."""
+    removed = []
+    host, now = _host_tag(), time.time()
+    try:
+        candidates = list(Path(out_dir).glob(".*.tmp"))
+    except OSError:
+        return removed
+    for path in candidates:
+        match = TEMP_NAME.fullmatch(path.name)
+        if match is None:
+            continue
+        try:
+            if match["host"] == host:
+                stale = int(match["pid"]) != os.getpid() and _process_gone(int(match["pid"]))
+            else:
+                stale = now - path.stat().st_mtime > FOREIGN_TEMP_AGE_S
+            if stale:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
+def record_paths(out_dir: Path) -> list[Path]:
+    """The document records in an output folder, sorted: `<id>.json` only, not run.json,
+    errors.jsonl or temp files."""
+    return sorted(p for p in Path(out_dir).glob("*.json") if RECORD_NAME.fullmatch(p.name))
 
 
 def output_path(out_dir: Path, doc_id: str) -> Path:

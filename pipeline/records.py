@@ -21,6 +21,8 @@ that disagree are kept side by side, never merged into one.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
@@ -85,6 +87,7 @@ _FORM_LABELS = {
     "тұрғылықты жері": "residence", "ұлты": None,
 }
 # Event labels of forms, matched with one OCR slip allowed ("Фсуждена", "Арестоваға").
+_LONGEST_LABEL = max(map(len, _FORM_LABELS))
 _FORM_EVENTS = {
     "арестована": "arrest", "арестован": "arrest", "осуждена": "sentence", "осужден": "sentence",
     "прибыла": "transfer", "прибыл": "transfer", "освобождена": "release", "освобожден": "release",
@@ -158,6 +161,7 @@ _CAPITAL = re.compile(r"высш\w+ мер\w+|ВМН|ату жазас|расс�
 
 _LETTERS = "A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі"
 _ORPHANAGE = re.compile(r"детск\w+\s+(?:дом|приемник|приёмник)\w*|балалар\s+үй\w*", re.I)
+_LAST_WORD = re.compile(rf"([{_LETTERS}#]+)$")
 _PLURAL = re.compile(r"(ы|и|ли|лись)$", re.I)
 _JOINED = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:и|мен|және|,)\s*")
 _ABBREVIATIONS = {"г", "гг", "ул", "д", "т", "ст", "тов", "им", "обл", "пос", "с", "отв", "гр", "ж", "жж", "кв",
@@ -350,6 +354,11 @@ class _DocumentReader:
         self.used_dates: set[str] = set()
         self.decision_date: Optional[tuple[str, str]] = None
         self.form_person: Optional[int] = None  # whom a card's Фамилия / ФИО field names
+        self.by_page: dict[int, list[tuple[str, Entity]]] = {}  # in reading order, as numbered
+        for entity_id, page, entity in numbered:
+            self.by_page.setdefault(page, []).append((entity_id, entity))
+        self.starts = {page: [e.start for _, e in items] for page, items in self.by_page.items()}
+        self._masked_pages: dict[int, str] = {}
 
     # ------------------------------------------------------------------ people
     def read(self) -> list[dict]:
@@ -386,8 +395,8 @@ class _DocumentReader:
 
     def _match(self, mention: Mention) -> Optional[Person]:
         candidates = [p for p in self.people if _same_person(p.name, p.gender, mention.name, mention.gender)]
-        if not candidates:
-            return None
+        if len(candidates) < 2:
+            return candidates[0] if candidates else None
         where = (mention.page, mention.entity.start)
         # the nearest one before the mention: "Зейнеп" after "Зейнеп Нұрмағамбетова"
         def distance(person: Person) -> tuple:
@@ -444,12 +453,12 @@ class _DocumentReader:
     # ------------------------------------------------------------------ text structure
     def _masked(self, page_no: int) -> str:
         """The page text with every entity blanked out, so names never look like event words."""
-        chars = list(self.pages[page_no].text)
-        for _, page, entity in self.entities:
-            if page == page_no:
-                for i in range(entity.start, entity.end):
-                    chars[i] = "#"
-        return "".join(chars)
+        if page_no not in self._masked_pages:
+            chars = list(self.pages[page_no].text)
+            for _, entity in self.by_page.get(page_no, ()):
+                chars[entity.start : entity.end] = "#" * (entity.end - entity.start)
+            self._masked_pages[page_no] = "".join(chars)
+        return self._masked_pages[page_no]
 
     def _sentences(self) -> Iterable[Sentence]:
         for page_no in sorted(self.pages):
@@ -473,11 +482,18 @@ class _DocumentReader:
         text, masked = page.text, self._masked(sentence.page)
         if text[sentence.start : sentence.end].rstrip().endswith("?"):
             return  # a question in a protocol states nothing
-        in_sentence = [(eid, e) for eid, p, e in self.entities
-                       if p == sentence.page and e.start >= sentence.start and e.end <= sentence.end]
+        on_page = self.by_page.get(sentence.page, [])
+        first = bisect.bisect_left(self.starts[sentence.page], sentence.start) if on_page else 0
+        in_sentence = []
+        for eid, e in on_page[first:]:
+            if e.start >= sentence.end:
+                break
+            if e.end <= sentence.end:
+                in_sentence.append((eid, e))
         referents = self._referents(sentence, text, masked, in_sentence)
         triggers = self._triggers(sentence, text, masked)
-        self._form_fields(sentence, text, in_sentence, referents)
+        if sentence.form_line:
+            self._form_fields(sentence, text, in_sentence, referents)
         self._birth_years(sentence, text, in_sentence, referents)
         attributed: list[int] = []
         for i, trigger in enumerate(triggers):
@@ -542,8 +558,8 @@ class _DocumentReader:
             gap = masked[end : end + follows.end() - 1]
             at = end + follows.end() - 1
             near = relation == "spouse" or not gap.strip(" ,—–-")
-            for entity_id, page, entity in self.entities:
-                if page == sentence.page and entity.start == at and entity.label == "PERSON":
+            for entity_id, entity in self.by_page.get(sentence.page, ()):
+                if entity.start == at and entity.label == "PERSON":
                     if near and entity_id in self.mention_person:
                         named = self.mention_person[entity_id]
                     break
@@ -882,13 +898,14 @@ class _DocumentReader:
             if year:
                 years.append(((page, entity.start), year))
         where = {eid: (page, e.start) for eid, page, e in self.entities}
+        positions = [pos for pos, _ in years]
         for person in self.people:
             for event in person.events:
                 if event.date and event.date.startswith("XXXX") and event.evidence:
                     at = where.get(event.evidence[0])
-                    earlier = [y for pos, y in years if at and pos < at]
-                    if earlier:
-                        event.date = f"{earlier[-1]}{event.date[4:]}"
+                    before = bisect.bisect_left(positions, at) if at else 0
+                    if before:
+                        event.date = f"{years[before - 1][1]}{event.date[4:]}"
                 if event.date and event.date.startswith("XXXX"):  # no year anywhere before it: say so
                     event.extra["date_without_year"] = event.date[5:]
                     event.date = None
@@ -1010,7 +1027,7 @@ def _merge_events(events: list[Event]) -> list[Event]:
             merged.append(Event(event.type, event.date, event.place, list(event.evidence), dict(event.extra),
                                 event.lang))
             continue
-        same.evidence.extend(e for e in event.evidence if e not in same.evidence)
+        same.evidence.extend(event.evidence)  # duplicates go at the end
         same.place = same.place or event.place
         for key, value in event.extra.items():
             if same.extra.get(key) is None:
@@ -1022,9 +1039,11 @@ def _merge_events(events: list[Event]) -> list[Event]:
                                       (m.place is None or event.place is None or fold(m.place) == fold(event.place))
                                       for m in merged):
             target = next(m for m in merged if m.type == event.type and m.date)
-            target.evidence.extend(e for e in event.evidence if e not in target.evidence)
+            target.evidence.extend(event.evidence)
             continue
         result.append(event)
+    for event in result:
+        event.evidence = list(dict.fromkeys(event.evidence))
     return result
 
 
@@ -1058,7 +1077,7 @@ def _split_running(text: str, masked: str, start: int, end: int) -> list[tuple[i
     cuts = []
     for match in re.finditer(r"[.!?](?=\s+[\"«(]?([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9#]))", masked[start:end]):
         at = start + match.start()
-        word = re.search(rf"([{_LETTERS}#]+)$", masked[start:at])
+        word = _LAST_WORD.search(masked[max(start, at - 40) : at])
         if masked[at] == "." and word:
             token = word.group(1)
             if "#" not in token and (token.lower() in _ABBREVIATIONS or (len(token) == 1 and token.isupper())):
@@ -1092,16 +1111,27 @@ def _form_label_at(line: str, offset: int) -> Optional[tuple[str, int]]:
     """(label key, end of the label) when `line[offset:]` starts with a form label, else None."""
     rest = line[offset:]
     lead = len(rest) - len(rest.lstrip())
+    found = _label_at_start(rest[lead : lead + _LONGEST_LABEL + 1])
+    return None if found is None else (found[0], offset + lead + found[1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_at_start(head: str) -> Optional[tuple[Optional[str], int]]:
+    """The longest label `head` starts with: exactly, or one letter off for long labels ("Мёстожительство")."""
+    lowered = head.lower()
     best = None
     for label, key in _FORM_LABELS.items():
         n = len(label)
-        candidate = rest[lead : lead + n]
-        if candidate.lower() == label or (n >= 7 and _close(candidate.lower(), label)):
-            after = rest[lead + n : lead + n + 1]
-            if after and after.isalpha():
-                continue
-            if best is None or n > best[1] - lead - offset:
-                best = (key, offset + lead + n)
+        candidate = lowered[:n]
+        if len(candidate) < n:
+            continue
+        if candidate != label and (n < 7 or sum(a != b for a, b in zip(candidate, label)) > 1):
+            continue
+        after = head[n : n + 1]
+        if after and after.isalpha():
+            continue
+        if best is None or n > best[1]:
+            best = (key, n)
     return best
 
 

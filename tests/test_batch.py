@@ -7,7 +7,10 @@ import json
 import shutil
 from pathlib import Path
 
+import dask
+import distributed
 import pytest
+from distributed.diagnostics.plugin import WorkerPlugin
 
 from pipeline import batch, cli, export
 from tests import samples
@@ -67,7 +70,7 @@ def run_cli(*args: str) -> tuple[int, str]:
 
 def load_outputs(out: Path) -> dict[str, dict]:
     records = {}
-    for path in out.glob("*.json"):
+    for path in export.record_paths(out):
         record = json.loads(path.read_text(encoding="utf-8"))
         records[record["document"]["source"]] = record
     return records
@@ -90,6 +93,26 @@ def test_some_documents_failed_gives_exit_status_1(first_run):
     assert code == 1, stderr
     assert "12 documents: 7 written" in stderr and "5 failed" in stderr
     assert "ignored 1 notes/metadata files (cards/README.md)" in stderr
+
+
+def test_run_summary_in_run_json(first_run):
+    out, _, stderr = first_run
+    summary = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    records = load_outputs(out)
+    assert summary["schema"] == "testimony-run/1" and summary["status"] == "complete"
+    assert summary["pipeline_version"] == batch.__version__
+    assert summary["started"] <= summary["finished"] and summary["seconds"] > 0
+    assert summary["options"]["jobs"] == 2 and summary["options"]["scheduler"] is None
+    assert {k: summary[k] for k in ("documents", "written", "skipped", "failed")} == {
+        "documents": 12, "written": 7, "skipped": 0, "failed": 5}
+    assert (summary["pages"], summary["ocr_pages"], summary["text_layer_pages"]) == (10, 7, 3)
+    assert summary["pages_per_second"] == pytest.approx(summary["pages"] / summary["seconds"], rel=0.01)
+    assert summary["entities"] == sum(len(r["entities"]) for r in records.values()) > 0
+    assert summary["persons"] == sum(len(r["persons"]) for r in records.values())
+    assert {f["file"]: f["error"] for f in summary["failures"]} == BAD
+    assert all(f["message"] and f["hint"] for f in summary["failures"])
+    assert summary["ignored"] == ["cards/README.md"]
+    assert f"{summary['entities']} entities, {summary['persons']} persons" in stderr and "pages/s" in stderr
 
 
 def test_every_good_document_has_a_valid_record(first_run, inputs):
@@ -134,7 +157,24 @@ def test_text_and_languages(first_run):
     assert "Ковалёва" in records["ru.png"]["pages"][0]["text"] or "Ковалева" in records["ru.png"]["pages"][0]["text"]
     tiff = records["cards/two_pages.tif"]
     assert [s["lang"] for p in tiff["pages"] for s in p["language_spans"]] == ["ru", "kk"]
-    assert all(r["persons"] == [] for r in records.values())
+
+
+def test_person_records_and_the_index(first_run):
+    out = first_run[0]
+    records = load_outputs(out)
+    (anna,) = [p for p in records["digital.pdf"]["persons"] if p["name"]["surname"] == "Ковалёва"]
+    assert anna["name"]["given"] == "Анна" and anna["birth"] == {"date": "1901", "place": "Вильно",
+                                                                "evidence": anna["birth"]["evidence"]}
+    assert ("arrest", "1938-03-03") in [(e["type"], e["date"]) for e in anna["events"]]
+    sentence = next(e for e in anna["events"] if e["type"] == "sentence")
+    assert sentence["organ"] == "Особое совещание при НКВД СССР" and sentence["term_years"] == 5
+    ids = {e["id"] for e in records["digital.pdf"]["entities"]}
+    assert set(anna["mentions"]) <= ids and set(sentence["evidence"]) <= ids
+    lines = [json.loads(line) for line in (out / "persons.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sum(len(line["sources"]) for line in lines) == sum(len(r["persons"]) for r in records.values())
+    # the same woman is in ru.png, digital.pdf and mixed.pdf: one line, three sources, and why
+    (kovaleva,) = [line for line in lines if line["name"]["surname"] == "Ковалёва" and line["name"]["given"] == "Анна"]
+    assert len(kovaleva["sources"]) >= 2 and kovaleva["match"]["rule"] == "merged"
 
 
 def test_entities_are_found_and_normalised(first_run):
@@ -167,11 +207,11 @@ def test_bad_inputs_each_have_an_error_record_and_a_line_on_stderr(first_run):
 
 def test_rerun_skips_finished_documents(first_run, inputs):
     out, _, _ = first_run
-    before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")}
+    before = {p.name: p.stat().st_mtime_ns for p in export.record_paths(out)}
     code, stderr = run_cli(str(inputs), "--out", str(out), "--jobs", "2", "--no-progress")
     assert code == 1  # the bad files still fail
     assert "0 written, 7 already done, 5 failed" in stderr
-    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")} == before
+    assert {p.name: p.stat().st_mtime_ns for p in export.record_paths(out)} == before
 
 
 def test_force_and_a_new_pipeline_version_reprocess(inputs, tmp_path, monkeypatch):
@@ -194,13 +234,17 @@ def test_output_is_the_same_whatever_the_number_of_jobs(first_run, inputs, tmp_p
     subset.mkdir()
     for name in ("ru.png", "mixed.pdf", "cards/two_pages.tif"):
         shutil.copy(inputs / name, subset / Path(name).name)
-    out1, out2 = tmp_path / "j1", tmp_path / "j2"
-    assert run_cli(str(subset), "--out", str(out1), "--jobs", "1", "--no-progress")[0] == 0
-    assert run_cli(str(subset), "--out", str(out2), "--jobs", "2", "--no-progress")[0] == 0
-    names = sorted(p.name for p in out1.glob("*.json"))
-    assert names == sorted(p.name for p in out2.glob("*.json")) and len(names) == 3
-    for name in names:
-        assert (out1 / name).read_bytes() == (out2 / name).read_bytes()
+    # four pages of one document go to different workers and come back in any order
+    samples.save_image_pdf(subset / "long.pdf", [samples.RU_LINES, samples.KK_LINES, samples.RU_LINES[1:], samples.KK_LINES[1:]])
+    outputs = {}
+    for jobs in ("1", "2", "3"):
+        out = tmp_path / f"j{jobs}"
+        assert run_cli(str(subset), "--out", str(out), "--jobs", jobs, "--no-progress")[0] == 0
+        outputs[jobs] = {p.name: p.read_bytes() for p in export.record_paths(out)}
+    assert len(outputs["1"]) == 4
+    assert outputs["1"] == outputs["2"] == outputs["3"]
+    long = next(json.loads(data) for data in outputs["1"].values() if b'"long.pdf"' in data)
+    assert [p["method"] for p in long["pages"]] == ["ocr"] * 4 and long["entities"]
 
 
 def test_all_good_gives_exit_status_0_and_no_error_log(inputs, tmp_path):
@@ -227,3 +271,107 @@ def test_progress_bar_shows_rate_and_eta_only_when_asked(inputs, tmp_path):
     quiet = io.StringIO()  # not a terminal: no bar
     batch.run([inputs / "digital.pdf"], batch.RunOptions(out_dir=tmp_path / "b", jobs=1), stderr=quiet)
     assert quiet.getvalue() == ""
+
+
+def test_a_worker_that_dies_fails_only_its_document(inputs, tmp_path, monkeypatch):
+    """A page that kills its worker process (as a crash in a native library would): that document gets
+    an error record; the pages that were out with it are read again on a fresh pool and written."""
+    import os
+
+    from pipeline import ingest
+
+    subset = tmp_path / "in"
+    subset.mkdir()
+    for name in ("ru.png", "kk.jpg", "digital.pdf", "cards/two_pages.tif"):
+        shutil.copy(inputs / name, subset / Path(name).name)
+    samples.save_png(subset / "crash.png", ["Этот файл роняет процесс."])
+    load_page = ingest.load_page
+
+    def crashing(src, number, *args, **kwargs):
+        if src.source == "crash.png":
+            os._exit(3)  # the pool's workers are forked from this process and inherit the patch
+        return load_page(src, number, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "load_page", crashing)
+    code, stderr = run_cli(str(subset), "--out", str(tmp_path / "out"), "--jobs", "2", "--no-entities", "--no-progress")
+    assert code == 1, stderr
+    assert "5 documents: 4 written, 0 already done, 1 failed" in stderr
+    (entry,) = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert entry["file"] == "crash.png" and "worker process died" in entry["message"] and entry["page"] == 1
+    assert set(load_outputs(tmp_path / "out")) == {"ru.png", "kk.jpg", "digital.pdf", "two_pages.tif"}
+
+
+def local_cluster():
+    return distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
+
+
+def test_a_dask_cluster_writes_the_same_records(first_run, inputs, tmp_path):
+    """Pages read by two Dask worker processes on loopback; records written here: byte for byte the local run's,
+    and the same error records for the bad files."""
+    out = tmp_path / "dask"
+    with local_cluster() as cluster:
+        address = cluster.scheduler_address
+        code, stderr = run_cli(str(inputs), "--out", str(out), "--scheduler", address, "--no-progress")
+    assert code == 1, stderr
+    assert "12 documents: 7 written" in stderr and "5 failed" in stderr
+    local = {p.name: p.read_bytes() for p in export.record_paths(first_run[0])}
+    assert {p.name: p.read_bytes() for p in export.record_paths(out)} == local
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {e["file"]: e["error"] for e in errors if e["level"] == "error"} == BAD
+    summary = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert summary["options"]["scheduler"] == address and summary["pages"] == 10
+
+
+class CrashOn(WorkerPlugin):
+    """A Dask worker plugin standing in for a file that crashes a native library on its workers."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def setup(self, worker):
+        import os
+
+        from pipeline import ingest
+
+        load_page = ingest.load_page
+
+        def crashing(src, number, *args, **kwargs):
+            if src.source == self.source:
+                os._exit(3)
+            return load_page(src, number, *args, **kwargs)
+
+        ingest.load_page = crashing
+
+
+def test_a_lost_dask_worker_fails_only_its_document(inputs, tmp_path):
+    subset = tmp_path / "in"
+    subset.mkdir()
+    for name in ("digital.pdf", "ru.png"):
+        shutil.copy(inputs / name, subset / name)
+    samples.save_png(subset / "crash.png", ["Этот файл роняет процесс."])
+    # the scheduler runs in this process: it gives up on a page after the first worker the page kills
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), local_cluster() as cluster:
+        with distributed.Client(cluster) as client:
+            client.register_plugin(CrashOn("crash.png"))
+        code, stderr = run_cli(str(subset), "--out", str(tmp_path / "out"), "--scheduler",
+                               cluster.scheduler_address, "--no-entities", "--no-progress")
+    assert code == 1, stderr
+    assert "3 documents: 2 written, 0 already done, 1 failed" in stderr
+    (entry,) = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert entry["file"] == "crash.png" and "Dask workers died" in entry["message"]
+
+
+def test_scheduler_local_and_an_unreachable_scheduler(inputs, tmp_path):
+    one = inputs / "digital.pdf"
+    assert run_cli(str(one), "--out", str(tmp_path / "inline"), "--jobs", "1", "--no-entities", "--no-progress")[0] == 0
+    code, stderr = run_cli(str(one), "--out", str(tmp_path / "local"), "--scheduler", "local", "--jobs", "1",
+                           "--no-entities", "--no-progress")
+    assert code == 0, stderr
+    inline, local = (export.record_paths(tmp_path / d) for d in ("inline", "local"))
+    assert [p.read_bytes() for p in inline] == [p.read_bytes() for p in local] and len(local) == 1
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code, stderr = run_cli(str(one), "--out", str(tmp_path / "none"), "--scheduler", "tcp://127.0.0.1:9")
+    assert code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in stderr
+    assert cli.main(["run", str(one), "--scheduler", "127.0.0.1:8786"]) == 2  # no scheme
