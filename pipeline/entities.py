@@ -51,7 +51,7 @@ if not Span.has_extension("confidence"):
 # Words that NER models take for names on these documents: the "Родины" of
 # "изменника Родины", form labels ("Отчество", "Конец срока"), Kazakh "хат" (letter).
 NOT_NAMES = {
-    "родина", "родины", "родине", "родину", "отв", "конец", "начало", "срок", "срока", "фамилия",
+    "родина", "родины", "родине", "родину", "родин", "отв", "конец", "начало", "срок", "срока", "фамилия",
     "имя", "отчество", "местожительство", "национальность", "профессия", "вопрос", "ответ",
     "лагерь", "лагеря", "лагерьде", "лагерьге", "лагерьден", "лагерьдегі", "хат", "хатты", "хатыңды",
     "статья", "ст", "дело", "выписка", "справка", "особого", "особое", "особым", "совещание",
@@ -118,6 +118,10 @@ class EntityCleanup:
                 ent = Span(doc, ent.start + 1, ent.end, label="PERSON")
             if ent.label_ != "PERSON" and len(ent) == 1 and kk_strip_case(ent.text).lower() in GIVEN_NAMES:
                 ent = Span(doc, ent.start, ent.end, label="PERSON")  # "Зейнеп" is never a place
+            if ent.label_ == "PERSON" and "\n" in ent.text:
+                ent = self._cut_at_line_break(ent)
+                if ent is None:
+                    continue
             if ent.label_ == "PERSON" and _town_not_initial(ent):
                 ent = Span(doc, ent.start, ent.end, label="PLACE")  # "Место рождения Г. Житомир"
             if ent.label_ == "PERSON":
@@ -126,12 +130,38 @@ class EntityCleanup:
                     if ents[-1].label_ != "PERSON":
                         continue
                     ent = Span(doc, ents.pop().start, ent.end, label="PERSON")  # grew into it: one name
-            if ents and ent.label_ == "PERSON" == ents[-1].label_ and _joinable(text, ents[-1], ent):
+            if ents and ent.label_ == "PERSON" == ents[-1].label_ and (
+                    _joinable(text, ents[-1], ent) or _given_name_between(text, ents[-1], ent)):
                 ents[-1] = Span(doc, ents[-1].start, ent.end, label="PERSON")
                 continue
             ents.append(ent)
         doc.ents = ents
         return doc
+
+    def _cut_at_line_break(self, ent: Span) -> Optional[Span]:
+        """ "Т. Ж. Бекмаханов\n\nМ.П." and "Г. Оспанова\nГербовая печать": a name does not run on into
+        the seal mark or the next line's first word, unless that word is itself a name."""
+        doc = ent.doc
+        for i in range(ent.start + 1, ent.end):
+            if "\n" not in doc[i - 1].whitespace_ + doc[i].text and not doc[i].is_space:
+                continue
+            rest = [t for t in doc[i : ent.end] if not t.is_space]
+            if not rest:
+                return Span(doc, ent.start, i, label=ent.label_)
+            paragraph = "\n\n" in doc[ent.start : i + 1].text or any(t.is_space and t.text.count("\n") > 1
+                                                                       for t in doc[ent.start : i + 1])
+            first = rest[0].text
+            name_like = bool(_INITIAL_TOKEN.match(first)) and first.upper() not in ("М.П.", "М.")
+            if not name_like and first.isalpha():
+                tags = {g for parse in self.morph.parse(first.lower()) for g in ("Name", "Surn", "Patr")
+                        if g in parse.tag} if self.morph.word_is_known(first.lower()) else {"Surn"}
+                name_like = bool(tags) or is_patronymic(first)
+            if paragraph or not name_like:
+                end = i
+                while end > ent.start and doc[end - 1].is_space:
+                    end -= 1
+                return Span(doc, ent.start, end, label=ent.label_) if end > ent.start else None
+        return ent
 
     def _with_surname(self, doc: Doc, text: str, ent: Span) -> Span:
         """Given name + patronymic right after a capitalised word that can only be a surname."""
@@ -204,7 +234,15 @@ def _joinable(text: str, left: Span, right: Span) -> bool:
     return gap in (" ", "\n", "") and not complete and len(left) + len(right) <= 6
 
 
+def _given_name_between(text: str, left: Span, right: Span) -> bool:
+    """ "Сәрсенбаев [Жиһанша] Өтегенұлы": surname and patronymic tagged, the given name between them not."""
+    gap = text[left.end_char : right.start_char]
+    return (len(left) == 1 and len(right) == 1 and is_patronymic(right.text.strip(",."))
+            and bool(re.fullmatch(rf" [{_UP}][^\W\d_]+ ", gap)))
+
+
 _UP = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
+_INITIAL_TOKEN = re.compile(rf"^[{_UP}]\.")
 _INITIALS_AFTER = re.compile(rf"^ ?[{_UP}]\. ?(?:[{_UP}]\.)?")
 _INITIALS_BEFORE = re.compile(rf"[{_UP}]\. ?(?:[{_UP}]\. ?)?$")
 
@@ -293,10 +331,10 @@ class EntityNormalizer:
             if word in ("родины", "тов") or not token.is_alpha or len(word) < 5:
                 continue  # also OCR debris: "изменника Р дины Гордеева П. И."
             tags = [str(p.tag) for p in self.normalizer.morph.parse(word) if p.score >= 0.05]
-            if any("femn" in t for t in tags):
-                break
-            if any("gent" in t and "masc" in t and ("NOUN" in t or "PRTF" in t) for t in tags):
+            if not any("femn" in t for t in tags) and \
+                    any("gent" in t and "masc" in t and ("NOUN" in t or "PRTF" in t) for t in tags):
                 return " ".join([surname.group(1), *words[1:]])
+            break  # only the word right before the name tells
         return normalized
 
     def normalize(self, label: str, text: str) -> Optional[str]:
@@ -403,8 +441,12 @@ class EntityExtractor:
         and districts and regions keep their type word ("Атбасар ауданы")."""
         follow = _KK_PLACE_TYPE.match(text, end)
         if not follow:
+            type_word = re.search(r"\s(уез|аудан|облыс)\w*$", text[start:end], re.I)
+            if type_word and label == "ORG":  # "Қарқаралы уезінде" tagged whole, as a body
+                normalizer = self.pipeline("kk").get_pipe("testimony_normalize")
+                return "PLACE", end, normalizer.cached("PLACE", text[start:end])
             return label, end, normalized
-        if follow.group(1).lower().startswith(("аудан", "облыс")):
+        if follow.group(1).lower().startswith(("аудан", "облыс", "уез", "губерния")):
             end = follow.end()
         normalizer = self.pipeline("kk").get_pipe("testimony_normalize")
         return "PLACE", end, normalizer.cached("PLACE", text[start:end])
@@ -445,7 +487,7 @@ class EntityExtractor:
 
 
 _CAPITALISED = re.compile(r"(?<![\w-])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]+(?:-[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]?[a-zа-яёәғқңөұүһі]+)?(?![\w-])")
-_KK_PLACE_TYPE = re.compile(r"\s{1,4}((?:қала|ауыл|село|кент|аудан|облыс)(?:сы|ы)?\w*)", re.I)
+_KK_PLACE_TYPE = re.compile(r"\s{1,4}((?:қала|ауыл|село|кент|аудан|облыс|уез|губерния)(?:сы|ы|і)?\w*)", re.I)
 _LEADING = set("-–—,.;:!?«»\"'()[]/*•")
 _TRAILING = set("-–—,;:!?«»\"'([/*•")  # a final "." stays: "г.", "Н. Е."
 

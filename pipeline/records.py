@@ -161,6 +161,9 @@ _CAPITAL = re.compile(r"высш\w+ мер\w+|ВМН|ату жазас|расс�
 
 _LETTERS = "A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі"
 _ORPHANAGE = re.compile(r"детск\w+\s+(?:дом|приемник|приёмник)\w*|балалар\s+үй\w*", re.I)
+_NAME_WORD = re.compile(rf"[{_LETTERS}]\.|[{_LETTERS}][{_LETTERS}'’-]*[{_LETTERS}]")
+_NOT_TOWNS = {"селе", "деревне", "городе", "поселке", "посёлке", "доме", "квартире", "семье", "бараке", "лагере",
+              "ссылке", "заключении", "тюрьме", "том", "этом", "одной", "одном", "общежитии"}
 _LAST_WORD = re.compile(rf"([{_LETTERS}#]+)$")
 _PLURAL = re.compile(r"(ы|и|ли|лись)$", re.I)
 _JOINED = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:и|мен|және|,)\s*")
@@ -376,7 +379,7 @@ class _DocumentReader:
             if entity.label != "PERSON" or not (entity.normalized or entity.text).strip():
                 continue
             name = self.normalizer.parts(entity.normalized or entity.text)
-            if not (name["surname"] or name["given"]):
+            if not (name["surname"] or name["given"]) or not _plausible_name(name):
                 continue
             mentions.append(Mention(entity_id, page, entity, name, name_gender(name, self.normalizer)))
         # fullest names first, so that "Зейнеп" or "Тоқтарова К. С." join a person already known in full
@@ -712,7 +715,9 @@ class _DocumentReader:
             return
         place_labels = ("PLACE", "ORG") if trigger.type == "transfer" else ("PLACE",)
         place = None
-        for region in (first, second) if trigger.type not in ("sentence", "rehabilitation") else ():
+        # where: only in the stretch the event word governs ("арестованной 15.VIII.1937" does not take
+        # the town she worked in before it)
+        for region in (first,) if trigger.type not in ("sentence", "rehabilitation") else ():
             candidates = [c for c in self._places_in(entities, region, place_labels)
                           if not (verb_last and _ABLATIVE_KK.search(c[1].text.split()[-1].lower())
                                   and trigger.type == "transfer")]
@@ -733,14 +738,21 @@ class _DocumentReader:
                 value, decision_id = self.decision_date
                 evidence.append(decision_id)
         kind = trigger.type
+        place_fallback = None
         if kind == "transfer" and _ORPHANAGE.search(text[before[0] : after[1]]):
             kind = "residence"  # a child taken to a children's home lives there; camps and prisons are transfers
         if trigger.type == "transfer" and not place and (value is None or trigger.word.lower().startswith(("өте", "отбывал"))):
             return  # "переведен на казахский язык", "жазасын өтеп босатылған": not a move
         if trigger.type == "residence" and not place:
-            fallback = re.match(rf"\s*(?:в|во)\s+((?:г\.\s*)?[А-ЯЁ][{_LETTERS}-]+)", text[trigger.end : after[1]])
+            # the town was not tagged ("проживала в\nмоскве" as OCR reads it): the word after "в"
+            fallback = re.match(rf"\s*(?:в|во)\s+((?:г\.\s*)?[{_LETTERS}][{_LETTERS}-]{{3,}})", text[trigger.end : after[1]])
+            if fallback and fallback.group(1).lower() in _NOT_TOWNS:
+                fallback = None
             if not fallback and trigger.word.lower() not in ("местожительство", "место жительства"):
                 return
+            if fallback:
+                town = self.normalizer.place(fallback.group(1), "ru")
+                place_fallback = town[:1].upper() + town[1:]
         if trigger.type == "death" and value is None:
             previous = self.people[person].events[-1] if self.people[person].events else None
             if previous and previous.type == "sentence" and _CAPITAL.search(previous.extra.get("term") or ""):
@@ -752,7 +764,7 @@ class _DocumentReader:
             chosen = earlier[-1] if earlier else self.review_dates[0]
             value = chosen[1]
             evidence.append(chosen[2])
-        place_value = None
+        place_value = place_fallback if not place else None
         if place:
             evidence.append(place[0])
             place_value = place[1].normalized
@@ -831,6 +843,15 @@ class _DocumentReader:
                 continue
             start, end = sentence.start + value_start, sentence.start + value_end
             value = text[start:end].strip(" .:;,\t")
+            if not value and key in ("birth_date", "birth_place"):
+                # the value printed above its label ("1899" / "Год рождения"), as OCR reads some cards
+                above_end = text.rfind("\n", 0, sentence.start)
+                above_start = text.rfind("\n", 0, max(above_end, 0)) + 1
+                if above_end > above_start and "\t" not in text[above_start:above_end]:
+                    start, end = above_start, above_end
+                    value = text[start:end].strip(" .:;,\t")
+                    entities = [(eid, e) for eid, e in self.by_page.get(sentence.page, ())
+                                if e.start >= start and e.end <= end]
             inside = [(eid, e) for eid, e in entities if e.start >= start and e.end <= end + 1]
             people = [self.mention_person[eid] for eid, e in inside if e.label == "PERSON" and eid in self.mention_person]
             if key in ("fio", "surname") and people:
@@ -989,6 +1010,12 @@ def _same_person(known: dict, known_gender, new: dict, new_gender) -> bool:
     return agreed
 
 
+def _plausible_name(name: dict) -> bool:
+    """OCR debris tagged as a name ("Осз::бождена") makes no person; words of letters and hyphens do."""
+    words = [w for part in ("surname", "given", "patronymic") for w in (name.get(part) or "").split()]
+    return bool(words) and all(_NAME_WORD.fullmatch(w) for w in words) and any(len(w.strip(".")) > 1 for w in words)
+
+
 def _surname_part(a: str, b: str) -> bool:
     """ "Тухачевская" is one half of "Тухачевская-Аронштам"."""
     return a != b and ("-" in a or "-" in b) and (a in b.split("-") or b in a.split("-"))
@@ -1138,11 +1165,13 @@ def _label_at_start(head: str) -> Optional[tuple[Optional[str], int]]:
 def _form_cells(line: str) -> Iterable[tuple[Optional[str], int, int]]:
     """(field key, value start, value end) for every labelled cell of a form row."""
     cells = [(m.start(), m.end()) for m in re.finditer(r"[^\t]+", line)]
-    for cell_start, cell_end in cells:
-        found = _form_label_at(line[:cell_end], cell_start)
+    labels = [_form_label_at(line[:end], start) for start, end in cells]
+    for i, ((cell_start, cell_end), found) in enumerate(zip(cells, labels)):
         if not found:
             continue
         key, value_start = found
         while value_start < cell_end and line[value_start] in " :.\t":
             value_start += 1
+        if value_start >= cell_end and i + 1 < len(cells) and not labels[i + 1]:
+            value_start, cell_end = cells[i + 1]  # "Фамилия<TAB>Зайцева": the value has a cell of its own
         yield key, value_start, cell_end

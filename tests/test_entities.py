@@ -205,3 +205,18 @@ def test_headings_numbers_and_ocr_debris_are_not_entities(extractor):
     values = {value for _, value in result}
     assert not values & {"ПОСТАНОВИЛИ", "ВОСЕМЬ", "Р дина", "Р дины"}
     assert not any("СПРАВКА" in (value or "") for value in values)
+
+
+def test_names_do_not_run_on_across_lines(extractor):
+    text = ("Председатель Верховного суда Казахской ССР Т. Ж. Бекмаханов\n\nМ.П.\n\nСекретарь Г. Оспанова\n"
+            "Гербовая печать. Дело Ивановой Анны\nПетровны.")
+    page = Page(number=1, method="text-layer", text=text, language_spans=[LanguageSpan(0, len(text), "ru", 1.0)])
+    people = [e.normalized for e in extractor.extract(page) if e.label == "PERSON"]
+    assert people == ["Бекмаханов Т. Ж.", "Оспанова Г.", "Иванова Анна Петровна"]
+
+
+def test_kazakh_district_of_the_old_division(extractor):
+    text = "Сәрсенбаев Жиһанша Өтегенұлы 1898 жылы Қарқаралы уезінде туған."
+    page = Page(number=1, method="text-layer", text=text, language_spans=[LanguageSpan(0, len(text), "kk", 1.0)])
+    places = [(e.label, e.normalized) for e in extractor.extract(page) if e.label in ("PLACE", "ORG")]
+    assert places == [("PLACE", "Қарқаралы уезі")]

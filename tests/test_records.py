@@ -415,3 +415,31 @@ def test_card_is_about_the_person_of_its_surname_field(builder):
                                          "Бобруйск Г.]]\tНациональность еврейка\nАрестована [[DATE|5.X.1937]]\tКем "
                                          "[[ORG|УНКВД]]\nОсвобождена [[DATE|5 октября 1942 г.]]"))
     assert events(find(persons, "Рубина")) == [("arrest", "1937-10-05"), ("release", "1942-10-05")]
+
+
+def test_card_values_in_their_own_cell_or_above_the_label(builder):
+    """OCR of a card: "Фамилия<TAB>Зайцева", and "1899" read on the line above "Год рождения"."""
+    persons = persons_of(builder, ("ru", "УЧЁТНАЯ КАРТОЧКА\tФорма 1\nФамилия\t[[PERSON|Зайцева]]\nИмя\tЕвдокия\n"
+                                         "Отчество\tНикифоровна\n[[DATE|1899]]\nГод рождения\nМесто рождения\tс. Ольховка"))
+    person = find(persons, "Зайцева")
+    assert person["name"]["full"] == "Зайцева Евдокия Никифоровна"
+    assert person["birth"]["date"] == "1899" and person["birth"]["place"] == "Ольховка"
+
+
+def test_ocr_debris_makes_no_person(builder):
+    persons = persons_of(builder, ("ru", "[[PERSON|Зайцева Евдокия]] [[PERSON|Осз::бождена]] [[DATE|12.IX.1945]]"))
+    assert [p["name"]["full"] for p in persons] == ["Зайцева Евдокия"]
+
+
+def test_place_comes_from_the_words_the_event_governs(builder):
+    persons = persons_of(builder, ("ru", "Дело [[PERSON|Лисовской Анны Григорьевны|Лисовская Анна Григорьевна]], "
+                                         "учительницы школы [[PLACE|г. Петропавловска|Петропавловск]], арестованной "
+                                         "[[DATE|15.VIII.1937 г.|1937-08-15]], пересмотрено."))
+    (arrest,) = find(persons, "Лисовская")["events"]
+    assert arrest["date"] == "1937-08-15" and arrest["place"] is None
+
+
+def test_untagged_town_after_lived_in(builder):
+    persons = persons_of(builder, ("ru", "[[PERSON|Абаева Роза]] проживала в\nмоскве, машинистка."))
+    (residence,) = find(persons, "Абаева")["events"]
+    assert residence["type"] == "residence" and residence["place"] == "Москва"
