@@ -162,6 +162,7 @@ _CAPITAL = re.compile(r"высш\w+ мер\w+|ВМН|ату жазас|расс�
 _LETTERS = "A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі"
 _ORPHANAGE = re.compile(r"детск\w+\s+(?:дом|приемник|приёмник)\w*|балалар\s+үй\w*", re.I)
 _NAME_WORD = re.compile(rf"[{_LETTERS}]\.|[{_LETTERS}][{_LETTERS}'’-]*[{_LETTERS}]")
+_EARLIEST_EVENT_YEAR = 1905  # arrests, sentences, camps: a year before this is a misread date
 _NOT_TOWNS = {"селе", "деревне", "городе", "поселке", "посёлке", "доме", "квартире", "семье", "бараке", "лагере",
               "ссылке", "заключении", "тюрьме", "том", "этом", "одной", "одном", "общежитии"}
 _LAST_WORD = re.compile(rf"([{_LETTERS}#]+)$")
@@ -718,6 +719,9 @@ class _DocumentReader:
         # where: only in the stretch the event word governs ("арестованной 15.VIII.1937" does not take
         # the town she worked in before it)
         for region in (first,) if trigger.type not in ("sentence", "rehabilitation") else ():
+            if verb_last:  # Kazakh: the clause of the verb, not a workplace named before a comma
+                comma = text.rfind(",", region[0], region[1])
+                region = (comma + 1, region[1]) if comma >= 0 else region
             candidates = [c for c in self._places_in(entities, region, place_labels)
                           if not (verb_last and _ABLATIVE_KK.search(c[1].text.split()[-1].lower())
                                   and trigger.type == "transfer")]
@@ -730,8 +734,12 @@ class _DocumentReader:
             self.used_dates.add(date[0])
             evidence.append(date[0])
             value = date[1].normalized
+            year = dates.year_of(value)
+            if year and year < _EARLIEST_EVENT_YEAR and trigger.type not in ("death", "residence"):
+                extra = {"date_as_read": value}  # "5.XI.1837": an OCR slip; shown, not used as the date
+                value = None
         if trigger.type == "sentence":
-            extra = self._sentence_details(entities, text, sentence, first, second)
+            extra = {**extra, **self._sentence_details(entities, text, sentence, first, second)}
             if extra.get("organ_id"):
                 evidence.append(extra.pop("organ_id"))
             if value is None and _DECISION.match(trigger.word) and self.decision_date:
@@ -881,7 +889,11 @@ class _DocumentReader:
 
     def _form_name(self, key: str, value: str, people: list[int]) -> None:
         """Cards split the name into fields; only the surname is usually tagged as a PERSON."""
+        value = re.sub(rf"(?<=[{_LETTERS}])[:;.,'`’]+(?=[{_LETTERS}])", "", value)  # "Е::докия"
         words = re.findall(rf"[{_LETTERS}][{_LETTERS}-]*", value)
+        # "Ни кифоровна", "Яковлев а": one word that OCR broke in two
+        while len(words) > 1 and (len(words[0]) <= 2 or len(words[1]) <= 2) and words[1][:1].islower():
+            words[:2] = [words[0] + words[1]]
         if not words:
             return
         if key == "surname":
@@ -900,7 +912,7 @@ class _DocumentReader:
         if key == "given" and not name.get("given"):
             name["given"] = words[0]
         elif key == "patronymic" and not name.get("patronymic"):
-            name["patronymic"] = "".join(words) if len(words) > 1 and len(words[-1]) <= 2 else words[0]
+            name["patronymic"] = words[0]
         elif key == "given_patronymic":
             name["given"] = name.get("given") or words[0]
             if len(words) > 1:
@@ -1013,6 +1025,8 @@ def _same_person(known: dict, known_gender, new: dict, new_gender) -> bool:
 def _plausible_name(name: dict) -> bool:
     """OCR debris tagged as a name ("Осз::бождена") makes no person; words of letters and hyphens do."""
     words = [w for part in ("surname", "given", "patronymic") for w in (name.get(part) or "").split()]
+    if len(words) == 1 and re.search(r"(ое|ые|ого|ому|ыми)$", words[0].lower()):
+        return False  # "Акмолинское": an adjective, not a surname
     return bool(words) and all(_NAME_WORD.fullmatch(w) for w in words) and any(len(w.strip(".")) > 1 for w in words)
 
 

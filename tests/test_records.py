@@ -443,3 +443,22 @@ def test_untagged_town_after_lived_in(builder):
     persons = persons_of(builder, ("ru", "[[PERSON|Абаева Роза]] проживала в\nмоскве, машинистка."))
     (residence,) = find(persons, "Абаева")["events"]
     assert residence["type"] == "residence" and residence["place"] == "Москва"
+
+
+def test_card_name_fields_broken_by_ocr(builder):
+    persons = persons_of(builder, ("ru", "Фамилия\t[[PERSON|Зайцева]]\nИмя\tЕ::докия\nОтчество\tНи кифоровна"))
+    assert find(persons, "Зайцева")["name"]["full"] == "Зайцева Едокия Никифоровна"
+
+
+def test_a_misread_year_is_shown_not_used(builder):
+    persons = persons_of(builder, ("ru", "[[PERSON|Зайцева Евдокия]] осуждена [[ORG|ОСО при НКВД СССР]] "
+                                         "[[DATE|5.XI.1837]] как ЧСИР."))
+    (sentence,) = find(persons, "Зайцева")["events"]
+    assert sentence["date"] is None and sentence["date_as_read"] == "1837-11-05" and sentence["charge"] == "ЧСИР"
+
+
+def test_kazakh_place_of_the_verbs_clause(builder):
+    persons = persons_of(builder, ("kk", "[[PERSON|Лисовская Анна]] [[PLACE|Петропавл]] қаласындағы мектепте "
+                                         "мұғалім болып қызмет атқарған, [[DATE|1937 жылғы 15 тамызда]] тұтқындалған."))
+    (arrest,) = find(persons, "Лисовская")["events"]
+    assert arrest["date"] == "1937-08-15" and arrest["place"] is None
