@@ -36,6 +36,8 @@ better and is expected to be installed -- without it they fall back to suffix te
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib.util
 import re
 from pathlib import Path
@@ -94,6 +96,55 @@ def load_morph():
     from pipeline.normalize import CachedMorph
 
     return CachedMorph()
+
+
+# --------------------------------------------------------------------------- BLAS threads
+
+_BLAS_THREADS = None  # [(set, get)] of the OpenBLAS libraries numpy uses, found on first use
+
+
+def _openblas_controls() -> list:
+    """set/get-num-threads functions of the OpenBLAS libraries loaded in this process (Linux;
+    elsewhere none: then nothing is limited)."""
+    global _BLAS_THREADS
+    if _BLAS_THREADS is not None:
+        return _BLAS_THREADS
+    controls = []
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower() and ".so" in line})
+    except OSError:
+        paths = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "64_"), ("openblas", "")):
+            setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+            getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+            if setter is not None and getter is not None:
+                setter.argtypes, setter.restype, getter.restype = [ctypes.c_int], None, ctypes.c_int
+                controls.append((setter, getter))
+                break
+    _BLAS_THREADS = controls
+    return controls
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """Slovnet's matrices are small (a page: ~100 x 990 by 990 x 256): OpenBLAS's threads cost more
+    to wake and join than they save -- 60 ms a page instead of 9 on a busy 2-core machine -- and
+    worker processes already use the cores. Same results: factRuEval scores and pipeline outputs unchanged."""
+    controls = _openblas_controls()
+    before = [getter() for _, getter in controls]
+    for setter, _ in controls:
+        setter(1)
+    try:
+        yield
+    finally:
+        for (setter, _), n in zip(controls, before):
+            setter(n)
 
 
 # --------------------------------------------------------------------------- text chunks
@@ -779,7 +830,9 @@ class SlovnetNER:
                 jobs.append((n, s))
                 chunk_texts.append(view[s:e])
         raw: List[List[CharSpan]] = [[] for _ in texts]
-        for (n, offset), markup in zip(jobs, self.ner.map(chunk_texts)):
+        with _one_blas_thread():
+            markups = list(self.ner.map(chunk_texts)) if chunk_texts else []
+        for (n, offset), markup in zip(jobs, markups):
             for span in markup.spans:
                 label = LABELS.get(span.type)
                 if label:

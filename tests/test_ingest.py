@@ -159,3 +159,98 @@ def test_notes_beside_the_scans_are_sidecars_only_when_found_in_a_folder(tmp_pat
     assert found == {"README.md": True, "checksums.sha256": True, "notes.docx": False}
     (named,) = ingest.discover([tmp_path / "README.md"])
     assert not ingest.is_sidecar(named)
+
+
+# -- the text layer through PDFium: the same lines as pdfplumber's -------------------
+
+
+def _layout_pdf(path, build):
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.add_font("DejaVu", fname=samples.SANS)
+    pdf.add_font("DejaVu", style="B", fname=samples.SANS.replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"))
+    pdf.add_font("Mono", fname=samples.MONO)
+    build(pdf)
+    pdf.output(str(path))
+    return path
+
+
+def _justified_pages(pdf):
+    for n in range(2):
+        pdf.add_page()
+        pdf.set_font("DejaVu", "B", 14)
+        pdf.multi_cell(0, 18, f"СПРАВКА № {n + 1}", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", size=11)
+        for k in range(4):
+            pdf.ln(10)
+            pdf.multi_cell(0, 15, "Гражданка Ковалёва Анна Ивановна, 1901 года рождения, уроженка г. Житомира, "
+                           f"арестована {k + 3} марта 1938 года; Мұрағат анықтамасы берілді. " * 2,
+                           align="J", new_x="LMARGIN", new_y="NEXT")
+
+
+def _form_page(pdf):
+    pdf.add_page()
+    pdf.set_font("Mono", size=10)
+    for row, (label, value) in enumerate([("Фамилия", "Абдурахманова"), ("Имя", "Наталья"), ("Отчество", "Петровна"),
+                                          ("Год рождения", "1897"), ("Место рождения", "аул Караой")]):
+        pdf.set_xy(60, 80 + row * 16)
+        pdf.cell(120, 14, label)
+        pdf.set_xy(200, 80 + row * 16 + (1.5 if row % 2 else 0))  # a value a little off the label's line
+        pdf.cell(200, 14, value)
+    pdf.set_font("DejaVu", size=8)
+    pdf.set_xy(60, 400)
+    pdf.cell(0, 10, "Сноска мелким шрифтом: дело № 12-345, л. 17 об.")
+    pdf.set_font("DejaVu", size=11)
+    pdf.set_xy(60, 420)
+    pdf.write(14, "Текст со ссылкой")
+    pdf.set_font("DejaVu", size=7)
+    pdf.set_xy(pdf.get_x(), 418)
+    pdf.write(8, "1")
+    pdf.set_font("DejaVu", size=11)
+    pdf.set_xy(60, 436)
+    pdf.multi_cell(300, 14, "и продолжение абзаца, которое переносится на несколько строк узкой колонки текста.")
+
+
+@pytest.mark.parametrize("build", [_justified_pages, _form_page])
+def test_pdfium_text_lines_are_pdfplumbers(tmp_path, build):
+    path = _layout_pdf(tmp_path / "t.pdf", build)
+    src = inspected(path)
+    for number in range(1, src.page_count + 1):
+        fast = ingest._pdfium_text_lines(path, number, src.sha256)
+        slow = ingest._pdfplumber_text_lines(path, number)
+        assert fast is not None
+        assert [line["text"] for line in fast] == [line["text"] for line in slow]
+        for a, b in zip(fast, slow):
+            assert abs(a["top"] - b["top"]) < 0.01 and abs(a["bottom"] - b["bottom"]) < 0.01
+        assert ingest._join_lines(fast) == ingest._join_lines(slow)
+    ingest.close_cached_documents()
+
+
+def test_rotated_text_is_left_to_pdfplumber(tmp_path):
+    def build(pdf):
+        pdf.add_page()
+        pdf.set_font("DejaVu", size=11)
+        pdf.multi_cell(0, 15, "Справка выдана гражданке Ковалёвой Анне Ивановне для предъявления по месту требования.")
+        with pdf.rotation(90, x=300, y=500):
+            pdf.text(300, 500, "Штамп архива: копия верна")
+
+    path = _layout_pdf(tmp_path / "r.pdf", build)
+    assert ingest._pdfium_text_lines(path, 1) is None
+    expected = ingest._join_lines(ingest._pdfplumber_text_lines(path, 1))
+    assert ingest.pdf_text_layer(path, 1) == expected and "Ковалёвой" in expected
+    ingest.close_cached_documents()
+
+
+def test_an_open_pdf_serves_all_its_pages_and_a_changed_file_is_reopened(tmp_path):
+    path = samples.save_text_pdf(tmp_path / "t.pdf", [["Первая страница документа с текстом."], ["Вторая страница."]])
+    src = inspected(path)
+    ingest.close_cached_documents()
+    assert ingest._open_pdfium(path, src.sha256) is ingest._open_pdfium(path, src.sha256)
+    first = [p.text for p in ingest.iter_pages(src)]
+    assert len(ingest._pdf_cache.docs) == 1
+    samples.save_text_pdf(path, [["Совсем другой текст на первой странице."], ["И на второй странице тоже."]])
+    changed = [p.text for p in ingest.iter_pages(inspected(path))]
+    assert changed != first and "другой" in changed[0]
+    ingest.close_cached_documents()
+    assert not ingest._pdf_cache.docs
