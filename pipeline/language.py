@@ -205,7 +205,7 @@ class LanguageTagger:
             if line.strip():
                 lines.append((pos, pos + len(line)))
             pos += len(line) + 1
-        if len(lines) < 2:
+        if len(lines) < 2 or self._uniform(text, lines):
             return [(start, end)]
         letters: dict[str, int] = {}
         for a, b in lines:
@@ -215,6 +215,25 @@ class LanguageTagger:
         if len(letters) < 2 or sorted(letters.values())[-2] < LINE_LETTERS:
             return [(start, end)]
         return [(a, lines[k + 1][0] if k + 1 < len(lines) else end) for k, (a, b) in enumerate(lines)]
+
+    def _uniform(self, text: str, lines: list[tuple[int, int]]) -> bool:
+        """True when no line can be in another candidate language than the others, judged by
+        letters alone: all Cyrillic, and Kazakh-only letters in none of the lines (Russian) or in
+        every line of some length (Kazakh). Saves a langdetect run per line on most pages."""
+        if set(self.candidates) - {"ru", "kk"}:
+            return False
+        with_kk, without_kk = 0, 0
+        for a, b in lines:
+            letters = [ch for ch in normalize_for_detection(text[a:b]) if ch.isalpha()]
+            if not letters:
+                continue
+            if _main_script((ch, 1) for ch in letters) != "cyr":
+                return False
+            if any(ch in KK_ONLY for ch in letters):
+                with_kk += 1
+            elif len(letters) >= 20:
+                without_kk += 1
+        return not (with_kk and without_kk)
 
     def tag(self, text: str) -> list[LanguageSpan]:
         """Spans over the whole text, one language per paragraph (blank-line separated).
