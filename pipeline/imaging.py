@@ -101,6 +101,9 @@ def binarize(gray: np.ndarray, offset: int = 0) -> np.ndarray:
     return b
 
 
+SKEW_SAMPLE = 60_000  # ink pixels the skew search projects
+
+
 def estimate_skew(binary: np.ndarray, max_angle: float = MAX_SKEW) -> float:
     """Skew angle in degrees (counter-clockwise positive, as `rotate` takes it).
 
@@ -117,9 +120,9 @@ def estimate_skew(binary: np.ndarray, max_angle: float = MAX_SKEW) -> float:
     ys, xs = np.nonzero(binary < 128)
     if len(xs) < 200:
         return 0.0
-    if len(xs) > 200_000:
-        idx = np.random.default_rng(0).choice(len(xs), 200_000, replace=False)
-        ys, xs = ys[idx], xs[idx]
+    if len(xs) > SKEW_SAMPLE:  # every k-th ink pixel: as good a profile, a fraction of the work
+        step = len(xs) // SKEW_SAMPLE + 1
+        ys, xs = ys[::step], xs[::step]
     xs = xs.astype(np.float64)
     ys = ys.astype(np.float64)
 
