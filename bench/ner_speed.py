@@ -53,7 +53,12 @@ def main() -> None:
     parser.add_argument("--factrueval", type=Path, required=True)
     parser.add_argument("--kaznerd", type=Path, required=True)
     parser.add_argument("--docs", type=int, default=120, help="texts per language (default 120)")
+    parser.add_argument("--kk-model", type=Path, default=None, help="another Kazakh model folder (default models/kk_ner)")
     args = parser.parse_args()
+    if args.kk_model is not None:
+        import pipeline.entities
+
+        pipeline.entities.KK_MODEL = args.kk_model
     extractor = EntityExtractor()
     print(f"{'language':8} {'load s':>7} {'texts':>6} {'words':>7} {'entities':>8} {'seconds':>8} {'words/s':>8}")
     for lang, texts in (("ru", russian_texts(args.factrueval, args.docs)), ("kk", kazakh_texts(args.kaznerd, args.docs))):

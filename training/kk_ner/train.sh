@@ -5,7 +5,8 @@
 #
 # prepare (IOB2 -> DocBins) -> spacy train -> copy model-best to models/kk_ner/ -> score on
 # the KazNERD test split (spacy evaluate + evaluate.py). Runs on one CPU thread at the
-# lowest priority. Environment knobs: PYTHON (interpreter), EXTRA (overrides passed to
+# lowest priority. Environment knobs: PYTHON (interpreter), CONFIG (default
+# training/kk_ner/config.cfg), EXTRA (overrides passed to
 # `spacy train`, e.g. EXTRA="--training.max_steps 20" for a smoke run), CORPUS_DIR,
 # OUTPUT_DIR, MODEL_DIR (defaults: training/kk_ner/corpus, training/kk_ner/output,
 # models/kk_ner).
@@ -15,6 +16,7 @@ KAZNERD_DIR=$(cd "${1:?usage: train.sh KAZNERD_DIR}" && pwd)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
+CONFIG=${CONFIG:-training/kk_ner/config.cfg}
 CORPUS=${CORPUS_DIR:-training/kk_ner/corpus}
 OUTPUT=${OUTPUT_DIR:-training/kk_ner/output}
 MODEL=${MODEL_DIR:-models/kk_ner}
@@ -26,7 +28,7 @@ $NICE "$PYTHON" training/kk_ner/prepare.py "$KAZNERD_DIR" --out "$CORPUS"
 
 start=$(date +%s)
 # shellcheck disable=SC2086
-$NICE "$PYTHON" -m spacy train training/kk_ner/config.cfg \
+$NICE "$PYTHON" -m spacy train "$CONFIG" \
     --code training/kk_ner/code.py \
     --paths.train "$CORPUS/train.spacy" \
     --paths.dev "$CORPUS/dev.spacy" \
