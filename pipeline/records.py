@@ -215,6 +215,7 @@ class Person:
     events: list[Event] = field(default_factory=list)
     relations: list[tuple[str, int]] = field(default_factory=list)
     form_name: Optional[dict] = None  # name parts read from a card's Фамилия/Имя/Отчество fields
+    form_sentence: dict = field(default_factory=dict)  # a card's Статья / Срок fields
 
 
 @dataclass
@@ -886,6 +887,8 @@ class _DocumentReader:
                     record.birth_places.append((found[0][1].normalized, [found[0][0]]))
                 elif value and re.search(rf"[{_LETTERS}]{{3}}", value):
                     record.birth_places.append((self.normalizer.place(value.split(",")[0], sentence.lang), []))
+            elif key in ("charge", "term") and value:
+                record.form_sentence.setdefault(key, value)  # "Статья ЧСИР", "Срок 8 лет": the card's sentence
 
     def _form_name(self, key: str, value: str, people: list[int]) -> None:
         """Cards split the name into fields; only the surname is usually tagged as a PERSON."""
@@ -959,7 +962,8 @@ class _DocumentReader:
                     "place": places[0][0] if places else None,
                     "evidence": [e for value in (births[:1] + places[:1]) for e in value[1]],
                 },
-                "events": [event.as_dict() for event in _merge_events(person.events)],
+                "events": [event.as_dict() for event in _with_card_sentence(_merge_events(person.events),
+                                                                             person.form_sentence)],
                 "mentions": [m.id for m in sorted(person.mentions, key=lambda m: (m.page, m.entity.start))],
                 "relations": [{"type": kind, "person": number[other]} for kind, other in person.relations],
             }
@@ -1052,6 +1056,26 @@ def _distinct(values: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]
         else:
             out[key] = [value, list(evidence)]
     return [tuple(v) for v in out.values()]
+
+
+def _with_card_sentence(events: list[Event], card: dict) -> list[Event]:
+    """A card gives the charge and term in fields of their own: they belong to its sentence
+    (the only one, or none is guessed)."""
+    sentences = [e for e in events if e.type == "sentence"]
+    if len(sentences) == 1 and card:
+        sentence = sentences[0]
+        if card.get("charge") and not sentence.extra.get("charge"):
+            charge = next((name for pattern, name in _CHARGES if pattern.search(card["charge"])), None)
+            article = _ARTICLE.search("ст. " + card["charge"]) if not charge else None
+            sentence.extra["charge"] = charge or (f"ст. {article.group(1)}" if article else card["charge"])
+        if card.get("term") and not sentence.extra.get("term"):
+            clean = re.match(r"\s*\S+(?:\s*\([^)]*\))?\s+(?:лет|года|год)(?:\s+ИТЛ)?", card["term"], re.I)
+            sentence.extra["term"] = clean.group(0).strip() if clean else card["term"]  # "8 лет е." -> "8 лет"
+            number = re.match(_NUM, card["term"].strip(), re.I)
+            if number:
+                word = number.group(1).lower()
+                sentence.extra["term_years"] = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+    return events
 
 
 def _merge_events(events: list[Event]) -> list[Event]:

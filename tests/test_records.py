@@ -462,3 +462,10 @@ def test_kazakh_place_of_the_verbs_clause(builder):
                                          "мұғалім болып қызмет атқарған, [[DATE|1937 жылғы 15 тамызда]] тұтқындалған."))
     (arrest,) = find(persons, "Лисовская")["events"]
     assert arrest["date"] == "1937-08-15" and arrest["place"] is None
+
+
+def test_card_charge_and_term_fields_go_to_its_sentence(builder):
+    persons = persons_of(builder, ("ru", "Фамилия [[PERSON|Рубина]]\tИмя Эстер\nОсуждена [[ORG|ОСО при НКВД СССР]]\t"
+                                         "Когда [[DATE|2.II.38]]\nСтатья ЧСИР\tСрок 5 лет"))
+    (sentence,) = find(persons, "Рубина")["events"]
+    assert (sentence["charge"], sentence["term"], sentence["term_years"]) == ("ЧСИР", "5 лет", 5)
