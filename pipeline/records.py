@@ -120,6 +120,7 @@ for _forms, _lemma, _rel in (
 ):
     for _form in _forms.split():
         _KIN[_form] = (_lemma, _rel)
+_KK_KIN = {"ана", "әке", "күйеу", "әйел", "жұбай", "ұл", "қыз", "бала", "туыс"}
 _INVERSE = {"parent": "child", "child": "parent", "spouse": "spouse", "sibling": "sibling", "relative": "relative"}
 _FIRST_PERSON_POSSESSIVE = {"мой", "моя", "мою", "моего", "моей", "мои", "моих", "моему", "менің"}
 _THIRD_PERSON_POSSESSIVE = {"ее", "её", "его", "их", "оның", "олардың"}
@@ -163,6 +164,15 @@ _LETTERS = "A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі"
 _ORPHANAGE = re.compile(r"детск\w+\s+(?:дом|приемник|приёмник)\w*|балалар\s+үй\w*", re.I)
 _NAME_WORD = re.compile(rf"[{_LETTERS}]\.|[{_LETTERS}][{_LETTERS}'’-]*[{_LETTERS}]")
 _EARLIEST_EVENT_YEAR = 1905  # arrests, sentences, camps: a year before this is a misread date
+# Everyday forms of given names in letters and memoirs -> the names they stand for (folded spelling)
+_DIMINUTIVES = {pet: set(full.split()) for pet, full in {
+    "рая": "раиса", "маша": "мария", "маруся": "мария", "катя": "екатерина", "шура": "александра александр",
+    "саша": "александра александр", "женя": "евгения евгений", "надя": "надежда", "люба": "любовь",
+    "валя": "валентина", "галя": "галина", "зина": "зинаида", "тоня": "антонина", "аня": "анна", "оля": "ольга",
+    "таня": "татьяна", "лида": "лидия", "соня": "софия софья", "фира": "эсфирь", "ниночка": "нина",
+    "леля": "елена ольга", "лена": "елена", "дуся": "евдокия", "клава": "клавдия", "фрося": "ефросинья",
+    "миша": "михаил", "петя": "петр", "ваня": "иван", "коля": "николай", "володя": "владимир", "сеня": "семен",
+}.items()}
 _NOT_TOWNS = {"селе", "деревне", "городе", "поселке", "посёлке", "доме", "квартире", "семье", "бараке", "лагере",
               "ссылке", "заключении", "тюрьме", "том", "этом", "одной", "одном", "общежитии"}
 _LAST_WORD = re.compile(rf"([{_LETTERS}#]+)$")
@@ -438,7 +448,11 @@ class _DocumentReader:
         text = self.pages[last_page].text
         tail_start = text.rstrip().rfind("\n") + 1
         for mention in (m for p in self.people for m in p.mentions):
-            if mention.page == last_page and mention.entity.start >= tail_start and len(text) - tail_start < 80:
+            if mention.page != last_page or mention.entity.start < tail_start:
+                continue
+            rest = text[tail_start : mention.entity.start] + text[mention.entity.end :]
+            # a signature: the name alone, or with a word or two ("Анаң Мәлике", "Твоя мама"), not a sentence
+            if len(re.findall(rf"[{_LETTERS}]+", rest)) <= 2:
                 self.narrator = self.mention_person[mention.id]
 
     def _first_person_text(self) -> bool:
@@ -537,14 +551,14 @@ class _DocumentReader:
                 gender = _PRONOUNS[word]
                 refs.append(Referent(sentence.page, start, end, self._resolve_pronoun(gender, refs, start),
                                      "pronoun", gender=gender))
-            elif word in _FIRST_PERSON and (word != "мен" or start == sentence.start):
-                refs.append(Referent(sentence.page, start, end, self.narrator if self.narrator is not None
-                                     else self.topic, "self"))
-            elif word == "мен" and match.group() == "Мен":
-                refs.append(Referent(sentence.page, start, end, self.narrator if self.narrator is not None
-                                     else self.topic, "self"))
+            elif (word in _FIRST_PERSON and (word != "мен" or start == sentence.start)) or match.group() == "Мен":
+                refs.append(Referent(sentence.page, start, end, self._speaker(), "self"))
         refs.sort(key=lambda r: r.start)
         return refs
+
+    def _speaker(self) -> Optional[int]:
+        """Who "я", "мені" is: the narrator; in a protocol's answers, the person of its form; else unknown."""
+        return self.narrator if self.narrator is not None else self.form_person
 
     def _resolve_pronoun(self, gender: Optional[str], refs: list[Referent], at: int) -> Optional[int]:
         for ref in reversed([r for r in refs if r.start < at and r.kind in ("name", "kin")]):
@@ -578,12 +592,23 @@ class _DocumentReader:
         return None  # the name itself follows and is the referent
 
     def _kin_anchor(self, word, start, sentence, text, refs, named) -> Optional[int]:
+        """Whose relative: "мой отец", "анам" -> the narrator; "ее муж", "күйеуі" -> the person
+        before or the one the text is about; "әкең" (your father) -> nobody we know; a bare
+        "Мама, ..." in a first-person text -> the narrator."""
         previous = re.findall(rf"[{_LETTERS}]+", text[max(sentence.start, start - 12) : start].lower())
-        if (previous and previous[-1] in _FIRST_PERSON_POSSESSIVE) or re.search(r"(ым|ім|ам|ем|м)$", word) and \
-                word not in ("мам", "отцом", "мужем", "женой", "сыном", "братом", "сестрой", "мамой", "дочерью"):
-            return self.narrator if self.narrator is not None else self.topic
+        before = previous[-1] if previous else ""
+        kazakh = _KIN[word][0] in _KK_KIN
+        # "I" unknown: in a protocol the answers are the accused's (the person of its form); else nobody
+        narrator = self._speaker()
+        if before in _FIRST_PERSON_POSSESSIVE or (kazakh and re.search(r"(ым|ім|м)$", word)):
+            return narrator
+        if kazakh and re.search(r"(ң|ңнен|ңның|ңді)$", word):
+            return None  # the addressee's relative
+        third = before in _THIRD_PERSON_POSSESSIVE or (kazakh and re.search(r"(ы|і|сы|сі|ын|ін|ының|інің)$", word))
+        if not third and self.narrator is not None:
+            return self.narrator
         for ref in reversed([r for r in refs if r.start < start]):
-            if ref.person is not None and ref.person != named:
+            if ref.person is not None and ref.person != named and ref.kind != "self":
                 return ref.person
         return self.topic
 
@@ -645,6 +670,9 @@ class _DocumentReader:
                 return False
             return _compatible(trigger.gender, self.people[ref.person].gender)
 
+        nearest = [r for r in referents if r.end <= trigger.start]
+        if nearest and nearest[-1].kind == "self" and nearest[-1].person is None:
+            return None  # "мені алып кетті" with no known "I": nobody, rather than the wrong person
         before = [r for r in referents if r.end <= trigger.start and fits(r)]
         if before:
             return before[-1].person
@@ -1018,7 +1046,8 @@ def _same_person(known: dict, known_gender, new: dict, new_gender) -> bool:
             agreed = True
             continue
         slip = same_patronymic and min(len(kv), len(nv)) >= 4 and edit_distance(kv, nv, 1) <= 1  # "Анва Моисеевна"
-        if not (_close(kv, nv) or slip):
+        pet = part == "given" and not (ks and ns) and kv in _DIMINUTIVES.get(nv, set()) | {nv}  # "тетя Рая" ~ "Раиса"
+        if not (_close(kv, nv) or slip or pet):
             return False
         agreed = True
     if not ns and not (new.get("given") and len(fold(new.get("given"))) > 1):

@@ -469,3 +469,23 @@ def test_card_charge_and_term_fields_go_to_its_sentence(builder):
                                          "Когда [[DATE|2.II.38]]\nСтатья ЧСИР\tСрок 5 лет"))
     (sentence,) = find(persons, "Рубина")["events"]
     assert (sentence["charge"], sentence["term"], sentence["term_years"]) == ("ЧСИР", "5 лет", 5)
+
+
+def test_everyday_name_joins_the_full_one(builder):
+    persons = persons_of(builder, ("ru", "В том же году тетя [[PERSON|Рая]], [[PERSON|Раиса Моисеевна Гинзбург|Гинзбург "
+                                         "Раиса Моисеевна]], забрала меня к себе. Письма от [[PERSON|Раи|Рая]] шли "
+                                         "долго."))
+    assert [p["name"]["full"] for p in persons] == ["Гинзбург Раиса Моисеевна"]
+    assert len(persons[0]["mentions"]) == 3
+
+
+def test_unknown_i_gets_no_events_and_a_mother_is_the_narrators(builder):
+    persons = persons_of(builder, ("kk", "Қымбатты ұлым [[PERSON|Ерлан]]!\n\n[[DATE|1937 жылы]] мені алып кетті. "
+                                         "[[PERSON|Ұлжан]] әжеңе сәлем айт."))
+    assert all(p["events"] == [] and p["relations"] == [] for p in persons)  # the signature is missing
+    persons = persons_of(builder, ("ru", "Я, [[PERSON|Орлова Нина Петровна]], пишу о семье. Мой отец, "
+                                         "[[PERSON|Петр Орлов|Орлов Петр]], работал на заводе. Мама, "
+                                         "[[PERSON|Анна Львовна|Анна Львовна]], учила детей."))
+    nina, father, mother = find(persons, "Нина"), find(persons, "Петр"), find(persons, "Анна")
+    assert {"type": "parent", "person": mother["id"]} in nina["relations"]
+    assert father["relations"] == [{"type": "child", "person": nina["id"]}]
