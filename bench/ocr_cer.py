@@ -50,20 +50,9 @@ def _load_levenshtein(eval_dir: Path):
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         return mod.levenshtein
-    return _dp_levenshtein
+    from pipeline.records import edit_distance  # the same distance, when the scorer is not next to the set
 
-
-def _dp_levenshtein(a: str, b: str) -> int:
-    """Plain dynamic programming, used when the scorer is not next to the set."""
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+    return edit_distance
 
 
 def collapse(text: str) -> str:

@@ -28,7 +28,6 @@ from pipeline import export
 from pipeline.records import fold
 
 INDEX_FILE = "persons.jsonl"
-RECORD_SCHEMA = "testimony-record/1"
 
 # Latin letters OCR puts into Cyrillic words: "Kравец", "Opлова".
 _LOOKALIKES = str.maketrans("AaBCcEeHKkMOoPpTXxyu", "АаВСсЕеНКкМОоРрТХхуи")
@@ -251,7 +250,7 @@ def read_records(out_dir: Path, stderr: Optional[TextIO] = None) -> Iterable[dic
             if stderr is not None:
                 print(f"testimony index: skipping {path}: not readable JSON ({error}).", file=stderr)
             continue
-        if isinstance(record, dict) and record.get("schema") == RECORD_SCHEMA:
+        if isinstance(record, dict) and record.get("schema") == export.SCHEMA_ID:
             yield record
 
 

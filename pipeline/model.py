@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 BBox = tuple[int, int, int, int]
+# The contract's kinds of event in a person record (`birth` is separate).
+EVENT_TYPES = ("arrest", "sentence", "transfer", "release", "death", "rehabilitation", "residence", "other")
 
 
 @dataclass

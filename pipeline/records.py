@@ -31,8 +31,6 @@ from pipeline import dates
 from pipeline.model import Document, Entity
 from pipeline.normalize import KK_FEMALE, KK_MALE, Normalizer
 
-EVENT_TYPES = ("arrest", "sentence", "transfer", "release", "death", "rehabilitation", "residence", "other")
-
 # --- lexicon ------------------------------------------------------------------------------
 # Event words. A pattern is matched against the page text with the entities blanked out,
 # so a name never triggers an event. Nouns are left out on purpose: "до ареста" (before
@@ -205,7 +203,6 @@ class Event:
     place: Optional[str]
     evidence: list[str]
     extra: dict = field(default_factory=dict)  # organ, charge, term, term_years for sentences
-    lang: Optional[str] = None
 
     def as_dict(self) -> dict:
         out = {"type": self.type, "date": self.date, "place": self.place, "evidence": list(self.evidence)}
@@ -224,7 +221,6 @@ class Person:
     birth_places: list[tuple[str, list[str]]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     relations: list[tuple[str, int]] = field(default_factory=list)
-    form_name: Optional[dict] = None  # name parts read from a card's Фамилия/Имя/Отчество fields
     form_sentence: dict = field(default_factory=dict)  # a card's Статья / Срок fields
 
 
@@ -237,7 +233,6 @@ class Referent:
     end: int
     person: Optional[int]
     kind: str  # "name" | "kin" | "pronoun" | "self"
-    gender: Optional[str] = None  # for pronouns: the gender they require
     genitive: bool = False  # "Рысқұловтың жұбайы": the owner, not the subject
 
 
@@ -267,8 +262,9 @@ def fold(text: Optional[str]) -> str:
     return (text or "").translate(_FOLD).lower().replace("ё", "е").strip(". ")
 
 
-def edit_distance(a: str, b: str, limit: int = 2) -> int:
-    if abs(len(a) - len(b)) > limit:
+def edit_distance(a: str, b: str, limit: Optional[int] = None) -> int:
+    """Levenshtein distance; with `limit`, any distance known to exceed it comes back as limit + 1."""
+    if limit is not None and abs(len(a) - len(b)) > limit:
         return limit + 1
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -359,7 +355,6 @@ class _DocumentReader:
         self.pages = {page.number: page for page in document.pages}
         self.entities = numbered
         self.main_lang = (document.info.languages or ["ru"])[0]
-        self.ids = {id(entity): entity_id for entity_id, _, entity in numbered}
         self.people: list[Person] = []
         self.mention_person: dict[str, int] = {}
         self.kin_alias: dict[str, int] = {}
@@ -550,7 +545,7 @@ class _DocumentReader:
             elif word in _PRONOUNS:
                 gender = _PRONOUNS[word]
                 refs.append(Referent(sentence.page, start, end, self._resolve_pronoun(gender, refs, start),
-                                     "pronoun", gender=gender))
+                                     "pronoun"))
             elif (word in _FIRST_PERSON and (word != "мен" or start == sentence.start)) or match.group() == "Мен":
                 refs.append(Referent(sentence.page, start, end, self._speaker(), "self"))
         refs.sort(key=lambda r: r.start)
@@ -740,7 +735,7 @@ class _DocumentReader:
         if person is None:
             return
         if trigger.type == "birth":
-            self._read_birth(trigger, person, entities, text, first, second, date)
+            self._read_birth(trigger, person, entities, text, first, date)
             attributed.append(person)
             return
         place_labels = ("PLACE", "ORG") if trigger.type == "transfer" else ("PLACE",)
@@ -805,11 +800,11 @@ class _DocumentReader:
         if place:
             evidence.append(place[0])
             place_value = place[1].normalized
-        event = Event(kind, value, place_value, evidence, extra, trigger.lang)
+        event = Event(kind, value, place_value, evidence, extra)
         self.people[person].events.append(event)
         attributed.append(person)
 
-    def _read_birth(self, trigger, person, entities, text, first, second, date) -> None:
+    def _read_birth(self, trigger, person, entities, text, first, date) -> None:
         record = self.people[person]
         word = trigger.word.lower()
         if date and not word.startswith(("уроженк", "уроженц")):
@@ -1118,8 +1113,7 @@ def _merge_events(events: list[Event]) -> list[Event]:
             same = next((m for m in merged if m.type == event.type and
                          (m.place is None or event.place is None or fold(m.place) == fold(event.place))), None)
         if same is None:
-            merged.append(Event(event.type, event.date, event.place, list(event.evidence), dict(event.extra),
-                                event.lang))
+            merged.append(Event(event.type, event.date, event.place, list(event.evidence), dict(event.extra)))
             continue
         same.evidence.extend(event.evidence)  # duplicates go at the end
         same.place = same.place or event.place

@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline import imaging, ocr
 from pipeline.errors import OcrError
+from pipeline.records import edit_distance
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 DPI = 300
@@ -57,16 +58,6 @@ def degrade(img: Image.Image, angle: float, seed: int = 1) -> Image.Image:
     ys, xs = rng.integers(0, h, 300), rng.integers(0, w, 300)
     a[ys, xs] = 40
     return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
-
-
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def assert_words_found(text: str, lines: list[str], max_missing: int = 1) -> None:

@@ -12,7 +12,6 @@ from typing import Iterator, Optional
 from pipeline.export import SCHEMA_ID
 
 REVIEWS_DIR = "reviews"
-EVENT_TYPES = ("arrest", "sentence", "transfer", "release", "death", "rehabilitation", "residence", "other")
 EVENT_CORE = ("type", "date", "place", "evidence")
 
 

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from pipeline import __version__
+from pipeline.model import EVENT_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,6 @@ LABELS = ("PERSON", "DATE", "PLACE", "ORG")
 ENTITY_ACTIONS = ("accept", "reject", "relabel", "correct")
 ACTIONS = ENTITY_ACTIONS + ("correct_person_field", "document_status", "dismiss")
 DOCUMENT_STATUSES = ("reviewed", "in_progress")
-EVENT_TYPES = ("arrest", "sentence", "transfer", "release", "death", "rehabilitation", "residence", "other")
 PERSON_FIELD_RE = re.compile(
     r"^(?:name\.(?:full|surname|given|patronymic)|birth\.(?:date|place)|events\.(?:[0-9]{1,3})\.(?:type|date|place|organ|charge|term))\Z"
 )
