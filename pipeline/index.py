@@ -31,6 +31,7 @@ INDEX_FILE = "persons.jsonl"
 
 # Latin letters OCR puts into Cyrillic words: "Kравец", "Opлова".
 _LOOKALIKES = str.maketrans("AaBCcEeHKkMOoPpTXxyu", "АаВСсЕеНКкМОоРрТХхуи")
+_PATRONYMIC_ENDING = re.compile(r"(овна|евна|ична|ович|евич|ич|кызы|улы)$")  # "Санжаровна" ~ "Санжарқызы"
 _RU_CASE_ENDING = re.compile(r"(ой|ую|ым|ом|ому|ого|ей|у|а|е|ы|и)$")
 
 
@@ -111,8 +112,7 @@ def _part_match(x: str, y: str, what: str) -> tuple[Optional[bool], Optional[str
     if xs == ys:
         return True, f"same {what}"
     if what == "patronymic":
-        stem = re.compile(r"(овна|евна|ична|ович|евич|ич|кызы|улы)$")
-        if stem.sub("", xs) == stem.sub("", ys):
+        if _PATRONYMIC_ENDING.sub("", xs) == _PATRONYMIC_ENDING.sub("", ys):
             return True, "patronymic in Russian and Kazakh form"
     return False, None
 
