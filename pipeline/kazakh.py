@@ -272,3 +272,58 @@ def RichMultiHashEmbed(
         with_array(Maxout(width, width * len(embeddings), nP=3, dropout=0.0, normalize=True)),
         ragged2list(),
     )
+
+
+# -- inference: the embedding's Maxout folded into its hash tables -------------------------------
+# The embedding concatenates ten 128-wide hash-table rows per token (1,280 numbers) and mixes them
+# with a Maxout whose first step is a linear map to 3 x 128 pieces. A linear map of a sum of rows
+# is the sum of the mapped rows, so at inference each table can be multiplied by its slice of the
+# Maxout weights once, at load time, and a token then costs 40 row look-ups instead of a
+# 1,280 x 384 matrix product: about half of the tok2vec's time on CPU.
+
+
+def fold_embedding_projection(nlp) -> bool:
+    """Rewrite a loaded kk pipeline's tok2vec embedding for inference; True when it was done.
+
+    Same model, same outputs up to float32 rounding (tests/test_kazakh.py compares the
+    entities on KazNERD-style text); training is unaffected (it never sees this layer).
+    Leaves a pipeline of any other shape untouched.
+    """
+    from thinc.api import Model, chain, with_array
+
+    try:
+        embed = nlp.get_pipe("tok2vec").model.get_ref("embed")
+        tables_layer, mix_layer = embed.layers[2], embed.layers[3]
+        tables = tables_layer.layers[0].layers  # ints-getitem >> hashembed, one per feature column
+        maxout_ln, dropout = mix_layer.layers[0].layers
+        maxout, layernorm = maxout_ln.layers
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return False
+    if maxout.name != "maxout" or layernorm.name != "layernorm" or any(t.layers[1].name != "hashembed" for t in tables):
+        return False
+    ops = maxout.ops
+    n_out, n_pieces, n_in = maxout.get_param("W").shape
+    weights = ops.reshape2f(maxout.get_param("W"), n_out * n_pieces, n_in)
+    folded, offset = [], 0
+    for table in tables:
+        getitem, hashembed = table.layers
+        vectors = hashembed.get_param("E")
+        width = vectors.shape[1]
+        projected = ops.gemm(vectors, ops.as_contig(weights[:, offset : offset + width]), trans2=True)
+        folded.append((getitem.attrs["index"][1], hashembed.attrs["seed"], projected))
+        offset += width
+    if offset != n_in:
+        return False
+    bias = ops.reshape1f(maxout.get_param("b"), n_out * n_pieces)
+
+    def forward(model, features, is_train):
+        mixed = ops.alloc2f(features.shape[0], n_out * n_pieces) + bias
+        for column, seed, projected in folded:
+            ids = ops.as_contig(features[:, column], dtype="uint64")
+            mixed += ops.gather_add(projected, ops.hash(ids, seed) % projected.shape[0])
+        best, _ = ops.maxout(ops.reshape3f(mixed, mixed.shape[0], n_out, n_pieces))
+        return best, lambda d: d  # inference only
+
+    embed.layers[2] = with_array(Model("kk_folded_maxout", forward))
+    embed.layers[3] = with_array(chain(layernorm, dropout))
+    return True

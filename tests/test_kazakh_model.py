@@ -95,3 +95,38 @@ def test_model_second_sentence(nlp):
     doc = nlp("Алматы қаласында 1938 жылдың 5 наурызында Ахметов Нұрлан атылды.")
     labels = {e.label_ for e in doc.ents}
     assert {"PERSON", "PLACE", "DATE"} <= labels, [(e.text, e.label_) for e in doc.ents]
+
+
+# invented archival-style Kazakh text
+FOLD_TEXTS = [
+    "Сәрсенбаев Жиһанша 1937 жылы Қарағанды облысында тұтқындалды.",
+    "Алматы қаласында 1938 жылдың 5 наурызында Ахметов Нұрлан атылды.",
+    "Жұмабаева Үміт Қасымқызы 1902 жылы Қарқаралы уезінде туған, 1938 ж. АЛЖИР-ге жер аударылды.",
+    "Оның күйеуі Бекмағамбетов Сейіт ҚазКСР НКВД үштігінің шешімімен 10 жылға сотталды.",
+    "1958 жылғы 12 маусымда Қазақ КСР Жоғарғы сотының ұйғарымымен толық ақталды.",
+    "",
+]
+
+
+def test_folded_embedding_gives_the_same_model(nlp):
+    """fold_embedding_projection (applied when testimony loads the model) changes speed, not output."""
+    import numpy
+
+    folded = spacy.load(MODEL_DIR)
+    assert pipeline.kazakh.fold_embedding_projection(folded)
+    names = [layer.name for layer in folded.get_pipe("tok2vec").model.get_ref("embed").layers]
+    assert "with_array(kk_folded_maxout)" in names
+    for text in FOLD_TEXTS:
+        plain_vectors = nlp.get_pipe("tok2vec").predict([nlp.make_doc(text)])[0]
+        folded_vectors = folded.get_pipe("tok2vec").predict([folded.make_doc(text)])[0]
+        assert plain_vectors.shape == folded_vectors.shape
+        numpy.testing.assert_allclose(folded_vectors, plain_vectors, atol=1e-4)
+        plain = [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
+        assert [(e.start_char, e.end_char, e.label_) for e in folded(text).ents] == plain
+
+
+def test_fold_leaves_other_pipelines_alone():
+    nlp = spacy.blank("kk")
+    assert not pipeline.kazakh.fold_embedding_projection(nlp)
+    nlp.add_pipe("ner")
+    assert not pipeline.kazakh.fold_embedding_projection(nlp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -186,3 +188,32 @@ def test_short_ocr_debris_without_kazakh_letters_takes_its_neighbours_language()
     tagger = LanguageTagger()
     text = "Выписка из протокола\n\nОсобого совещания при НКВД СССР от 10 марта 1938 г. слушали дело\n\n< тыдатйро"
     assert [s.lang for s in tagger.tag(text)] == ["ru"]
+
+
+_any_text = st.text(st.sampled_from(list("абвгдеёжзиклмнопрстуфхцчшщыьэюяәғқңөұүһіАБВГҚҰӘabcxyzäöüßABCXYZ .,-—№0123456789\n«»")),
+                    max_size=120)
+
+
+@lru_cache(maxsize=1)
+def _factories():
+    return [LanguageTagger(candidates=c)._factory for c in (DEFAULT_CANDIDATES, DEFAULT_CANDIDATES + EXTRA_CANDIDATES)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_any_text | st.sampled_from(RU + KK + [DE, PL, UK, KK_PAGE]), min_size=1, max_size=4))
+def test_quick_detector_matches_langdetect_draw_for_draw(parts):
+    """The tagger's _QuickDetector must give exactly langdetect's probabilities (or its error)."""
+    from langdetect.detector import Detector
+
+    from pipeline.language import _QuickDetector
+
+    text = normalize_for_detection(" ".join(parts))
+    for factory in _factories():
+        results = []
+        for detector in (Detector(factory), _QuickDetector(factory)):
+            detector.append(text)
+            try:
+                results.append([(p.lang, p.prob) for p in detector.get_probabilities()])
+            except Exception as error:  # "no features in text" must be raised alike
+                results.append(type(error).__name__)
+        assert results[0] == results[1]
