@@ -16,6 +16,7 @@ import unicodedata
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
@@ -368,7 +369,7 @@ def pdf_text_layer(path: Path, number: int, sha256: str = "") -> Optional[str]:
         lines = _pdfplumber_text_lines(path, number)
     # NFC: some PDF producers store "й" as "и" plus a combining breve.
     text = unicodedata.normalize("NFC", _join_lines(lines))
-    letters = sum(ch.isalnum() for ch in text)
+    letters = sum(map(str.isalnum, text))
     if letters < MIN_TEXT_LAYER_CHARS or text.count("(cid:") * 8 > letters:
         return None
     return text
@@ -474,9 +475,29 @@ def _pdfium_text_lines(path: Path, number: int, sha256: str = "") -> Optional[li
     return _plumber_lines(chars)
 
 
+def _unchecked(function, restype=None):
+    """`function`, a pypdfium2 binding, without its argument types.
+
+    ctypes converts and checks every argument against `argtypes` on each call,
+    two thirds of a call's cost (1.5 µs instead of 0.5): too much once per
+    character. The callers pass exactly what the C function takes (the handle
+    pypdfium2 gave, a Python int for an `int`, `byref` of the struct).
+    """
+    import ctypes
+
+    bare = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
+    bare.restype = restype or function.restype
+    return bare
+
+
 def _pdfium_chars(raw, textpage, height: float, mediabox) -> Optional[list[tuple]]:
     """(text, x0, x1, top, bottom) of each character, in pdfplumber's coordinates; None when
-    the page is not plain horizontal text with a Unicode value for every character."""
+    the page is not plain horizontal text with a Unicode value for every character.
+
+    The loop makes two or three C calls per character: the text comes in one call
+    for the whole page, and a character's matrix and font size are its text
+    object's (PDFium's CPDF_TextPage), so they are read once per text object.
+    """
     import ctypes
 
     handle = textpage.raw
@@ -492,31 +513,45 @@ def _pdfium_chars(raw, textpage, height: float, mediabox) -> Optional[list[tuple
     rect = raw.FS_RECTF()
     matrix = raw.FS_MATRIX()
     rect_p, matrix_p = ctypes.byref(rect), ctypes.byref(matrix)
-    loose, get_matrix, font_size = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetMatrix, raw.FPDFText_GetFontSize
-    generated, map_error = raw.FPDFText_IsGenerated, raw.FPDFText_HasUnicodeMapError
+    loose = _unchecked(raw.FPDFText_GetLooseCharBox)
+    get_matrix = _unchecked(raw.FPDFText_GetMatrix)
+    font_size = _unchecked(raw.FPDFText_GetFontSize)
+    generated = _unchecked(raw.FPDFText_IsGenerated)
+    map_error = _unchecked(raw.FPDFText_HasUnicodeMapError)
+    get_object = getattr(raw, "FPDFText_GetTextObject", None)  # pypdfium2 builds without it: no reuse
+    text_object = _unchecked(get_object, ctypes.c_void_p) if get_object else lambda handle, index: None
+    ligatures = LIGATURES
     chars: list[tuple] = []
+    append = chars.append
     made_up_space = False  # PDFium put a space here that the PDF may not have
+    last_object = None
+    height_d = 0.0  # d * font size: the character's height, the same across its text object
     for index, ch in enumerate(text):
         if ch in " \r\n" and generated(handle, index):
             made_up_space = made_up_space or ch == " "
             continue
         if ch == "\x00" or ch == "\ufffd" or ch == "\ufffe" or map_error(handle, index):
             return None
-        if not loose(handle, index, rect_p) or not get_matrix(handle, index, matrix_p):
+        if not loose(handle, index, rect_p):
             return None
-        a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
-        if b != 0 or c != 0 or a <= 0 or d <= 0:
-            return None  # rotated, skewed or mirrored text: pdfplumber
-        size = font_size(handle, index)
+        obj = text_object(handle, index)
+        if obj is None or obj != last_object:
+            if not get_matrix(handle, index, matrix_p):
+                return None
+            d = matrix.d
+            if matrix.b != 0 or matrix.c != 0 or matrix.a <= 0 or d <= 0:
+                return None  # rotated, skewed or mirrored text: pdfplumber
+            height_d = d * font_size(handle, index)
+            last_object = obj
         bottom = height - (rect.bottom - mb_y0)
-        char = (LIGATURES.get(ch, ch), rect.left, rect.right, bottom - d * size, bottom)
+        char = (ligatures.get(ch, ch), rect.left, rect.right, bottom - height_d, bottom)
         if made_up_space:
             # with or without a space there, pdfplumber splits the words when they are this far
             # apart; when they are closer, only the PDF's own characters can tell
             if chars and not chars[-1][0].isspace() and not _splits(chars[-1], char):
                 return None
             made_up_space = False
-        chars.append(char)
+        append(char)
     return chars
 
 
@@ -540,52 +575,80 @@ def _cluster_ids(values, tolerance: float) -> dict:
 
 def _plumber_lines(chars: list[tuple]) -> list[dict]:
     """pdfplumber's `extract_text_lines(strip=True)` (default settings, upright text) of
-    (text, x0, x1, top, bottom) characters in content order: {"text", "top", "bottom"}."""
+    (text, x0, x1, top, bottom) characters in content order: {"text", "top", "bottom"}.
+
+    Each word is reduced to (text, top, bottom) as it is read, so the characters
+    are walked once. The running top and bottom are updated the way `min` and
+    `max` keep the first of equal values, so the floats are pdfplumber's.
+    """
     if not chars:
         return []
     # chars -> lines (cluster by top, sort by x0) -> words (WordExtractor.iter_extract_tuples)
     ids = _cluster_ids([c[3] for c in chars], Y_TOLERANCE)
     by_line: dict[int, list] = {}
     for c in chars:
-        by_line.setdefault(ids[c[3]], []).append(c)
-    words: list[tuple] = []  # (top, chars)
-    for key in sorted(by_line):
-        current: list = []
-        for c in sorted(by_line[key], key=lambda c: c[1]):
-            if c[0].isspace():
-                if current:
-                    words.append(current)
-                current = []
-            elif current and _splits(current[-1], c):
-                words.append(current)
-                current = [c]
-            else:
-                current.append(c)
-        if current:
-            words.append(current)
-    # words -> text lines (WordMap.to_textmap, presorted: consecutive words of one top cluster)
-    word_tops = [min(c[3] for c in w) for w in words]
-    ids = _cluster_ids(word_tops, Y_TOLERANCE)
-    lines: list[dict] = []
-    previous = None
-    for word, top in zip(words, word_tops):
-        cluster = ids[top]
-        if lines and cluster == previous:
-            line = lines[-1]
-            line["parts"].append(word)
+        cluster = ids[c[3]]
+        if cluster in by_line:
+            by_line[cluster].append(c)
         else:
-            lines.append({"parts": [word]})
+            by_line[cluster] = [c]
+    words: list[tuple] = []  # (text, top, bottom)
+    add_word = words.append
+    x0_of = itemgetter(1)
+    for key in sorted(by_line):
+        parts: list = []  # the current word's texts
+        top = bottom = prev_x0 = prev_x1 = prev_top = 0.0  # set with the word's first character
+        for text, x0, x1, c_top, c_bottom in sorted(by_line[key], key=x0_of):
+            if text.isspace():
+                if parts:
+                    add_word(("".join(parts), top, bottom))
+                    parts = []
+            elif not parts:
+                parts = [text]
+                top, bottom, prev_x0, prev_x1, prev_top = c_top, c_bottom, x0, x1, c_top
+            elif x0 < prev_x0 or x0 > prev_x1 + X_TOLERANCE or abs(c_top - prev_top) > Y_TOLERANCE:  # _splits
+                add_word(("".join(parts), top, bottom))
+                parts = [text]
+                top, bottom, prev_x0, prev_x1, prev_top = c_top, c_bottom, x0, x1, c_top
+            else:
+                parts.append(text)
+                if c_top < top:
+                    top = c_top
+                if c_bottom > bottom:
+                    bottom = c_bottom
+                prev_x0, prev_x1, prev_top = x0, x1, c_top
+        if parts:
+            add_word(("".join(parts), top, bottom))
+    # words -> text lines (WordMap.to_textmap, presorted: consecutive words of one top cluster)
+    ids = _cluster_ids([w[1] for w in words], Y_TOLERANCE)
+    out: list[dict] = []
+    texts: list = []  # the current line's words
+    line_top = line_bottom = 0.0  # set with its first word
+    previous = None
+    for text, top, bottom in words:
+        cluster = ids[top]
+        if cluster != previous:
+            if texts:
+                _add_line(out, texts, line_top, line_bottom)
+            texts = [text]
+            line_top, line_bottom = top, bottom
+        else:
+            texts.append(text)
+            if top < line_top:
+                line_top = top
+            if bottom > line_bottom:
+                line_bottom = bottom
         previous = cluster
-    out = []
-    for line in lines:
-        text = " ".join("".join(c[0] for c in word) for word in line["parts"])
-        # TextMap.extract_text_lines: " *(.+?) *" per line, whitespace-only lines dropped
-        stripped = text.strip(" ")
-        if not stripped.strip():
-            continue
-        members = [c for word in line["parts"] for c in word]
-        out.append({"text": stripped, "top": min(c[3] for c in members), "bottom": max(c[4] for c in members)})
+    if texts:
+        _add_line(out, texts, line_top, line_bottom)
     return out
+
+
+def _add_line(out: list, words: list, top: float, bottom: float) -> None:
+    """TextMap.extract_text_lines: " *(.+?) *" per line, whitespace-only lines dropped."""
+    stripped = " ".join(words).strip(" ")
+    if stripped.strip():
+        out.append({"text": stripped, "top": top, "bottom": bottom})
 
 
 def _join_lines(lines: list[dict]) -> str:

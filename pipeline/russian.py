@@ -40,6 +40,7 @@ import contextlib
 import ctypes
 import importlib.util
 import re
+from bisect import bisect_left
 from pathlib import Path
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -468,6 +469,10 @@ class _Tok:
     def __init__(self, start: int, end: int, text: str):
         self.start, self.end, self.text = start, end, text
 
+    @property
+    def stop(self) -> int:  # the name slovnet's bio_spans reads
+        return self.end
+
 
 def _tokens(text: str) -> List[_Tok]:
     from razdel import tokenize
@@ -577,8 +582,8 @@ class PostProcessor:
         return "Name" in top.tag or "Patr" in top.tag
 
     # ---- the repairs
-    def __call__(self, text: str, spans: Sequence[CharSpan]) -> List[CharSpan]:
-        toks = _tokens(text)
+    def __call__(self, text: str, spans: Sequence[CharSpan], toks: Optional[List[_Tok]] = None) -> List[CharSpan]:
+        toks = _tokens(text) if toks is None else toks
         if not toks:
             return []
         n_toks = len(toks)
@@ -813,6 +818,7 @@ class SlovnetNER:
         use_morph: bool = True,
     ):
         self.name = name
+        self.batch_size = batch_size
         self.ner = load_slovnet(ner_path, navec_path, batch_size)
         self.morph = load_morph() if use_morph and (normalize or postprocess) else None
         self.normalizer = Normalizer(self.morph) if normalize else None
@@ -820,26 +826,39 @@ class SlovnetNER:
 
     # text in, char spans out: usable without spaCy (the bench uses it too)
     def predict_texts(self, texts: Sequence[str]) -> List[List[CharSpan]]:
-        jobs: List[Tuple[int, int]] = []  # (text index, chunk start)
-        chunk_texts: List[str] = []
-        views = []
-        for n, text in enumerate(texts):
-            view = self.normalizer(text) if self.normalizer else text
-            views.append(view)
+        """Entity spans of each text: one razdel tokenisation per text serves Slovnet's chunks
+        and the repairs (slovnet's own `NER.map` would tokenise each chunk again and then
+        search the text for every word to find its offsets)."""
+        from slovnet.bio import bio_spans
+
+        views = [self.normalizer(text) if self.normalizer else text for text in texts]
+        tokens = [_tokens(view) for view in views]
+        jobs: List[Tuple[int, List[_Tok]]] = []  # (text index, the tokens of one chunk)
+        for n, (view, toks) in enumerate(zip(views, tokens)):
+            starts = [t.start for t in toks]
             for s, e in _chunks(view):
-                jobs.append((n, s))
-                chunk_texts.append(view[s:e])
+                chunk = toks[bisect_left(starts, s) : bisect_left(starts, e)]
+                if chunk:
+                    jobs.append((n, chunk))
         raw: List[List[CharSpan]] = [[] for _ in texts]
         with _one_blas_thread():
-            markups = list(self.ner.map(chunk_texts)) if chunk_texts else []
-        for (n, offset), markup in zip(jobs, markups):
-            for span in markup.spans:
+            tags = self._tag([[t.text for t in chunk] for _, chunk in jobs])
+        for (n, chunk), chunk_tags in zip(jobs, tags):
+            for span in bio_spans(chunk, chunk_tags):
                 label = LABELS.get(span.type)
                 if label:
-                    raw[n].append((offset + span.start, offset + span.stop, label))
+                    raw[n].append((span.start, span.stop, label))
         if self.postprocessor is None:
             return raw
-        return [self.postprocessor(view, spans) for view, spans in zip(views, raw)]
+        return [self.postprocessor(view, spans, toks) for view, spans, toks in zip(views, raw, tokens)]
+
+    def _tag(self, word_lists: List[List[str]]) -> Iterator[List[str]]:
+        """Slovnet's BIO tags for each list of words, `batch_size` lists at a time (its NERInfer
+        without the tokenising)."""
+        infer = self.ner.infer
+        for start in range(0, len(word_lists), self.batch_size):
+            inputs = infer.encoder(word_lists[start : start + self.batch_size])
+            yield from infer.decoder(infer.process(inputs))
 
     def _set_ents(self, doc: Doc, spans: Sequence[CharSpan]) -> Doc:
         ents = []
