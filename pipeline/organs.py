@@ -49,16 +49,27 @@ KK_PATTERNS = [
     rf"(?-i:[А-ЯЁӘҒҚҢӨҰҮҺІ]){W}+-(?-i:[А-ЯЁӘҒҚҢӨҰҮҺІ]){W}+\s+лагер{W}*",
     rf"Қазақ\s+КСР\s+(?:Жоғарғы\s+сот{W}*|Халық\s+{W}+\s+комиссариат{W}*|ІІХК{W}*)",
 ]
+# A word every match of the pattern contains (lower case): a text without any of them skips the
+# pattern, which spares the regex engine a try at every letter ("{W}+ое отделение ...").
+_NKVD_WORDS = ("нквд", "гпу", "мгб", "мвд", "гугб")
+_CAMP_WORDS = tuple(name.lower() for name in _CAMPS[3:-1].split("|"))
+RU_KEYS = [("осо", "совещани"), ("коллеги",), ("суд",), ("трибунал",), _NKVD_WORDS, ("отделени",), ("итл", "лагер"),
+           _CAMP_WORDS, ("тюрьм",)]
+KK_KEYS = [("кеңес",), ("кеңес",), _CAMP_WORDS, ("түрме",), ("лагер",), ("қазақ",)]
 _COMPILED = {
-    "ru": [re.compile(p, re.IGNORECASE) for p in RU_PATTERNS],
-    "kk": [re.compile(p, re.IGNORECASE) for p in KK_PATTERNS + RU_PATTERNS],
+    "ru": [(re.compile(p, re.IGNORECASE), keys) for p, keys in zip(RU_PATTERNS, RU_KEYS, strict=True)],
+    "kk": [(re.compile(p, re.IGNORECASE), keys)
+           for p, keys in zip(KK_PATTERNS + RU_PATTERNS, KK_KEYS + RU_KEYS, strict=True)],
 }
 
 
 def find_organs(text: str, lang: str) -> list[tuple[int, int]]:
     """Character spans of organ and camp names, longest first where they overlap."""
     found = []
-    for pattern in _COMPILED.get(lang, _COMPILED["ru"]):
+    low = text.lower()
+    for pattern, keys in _COMPILED.get(lang, _COMPILED["ru"]):
+        if not any(key in low for key in keys):
+            continue
         for match in pattern.finditer(text):
             start, end = match.span()
             if start > 0 and (text[start - 1].isalnum()):
