@@ -181,21 +181,46 @@ class _QuickDetector(Detector):
         size = len(self.langlist)
         langprob = [0.0] * size
         self.random.seed(self.seed)
-        choice, gauss = self.random.choice, self.random.gauss
+        gauss = self.random.gauss
+        # random.choice(rows) is rows[_randbelow(len(rows))]: the same draws, one call fewer
+        randbelow = getattr(self.random, "_randbelow", None)
+        draw = (lambda: rows[randbelow(count)]) if randbelow else (lambda: self.random.choice(rows))
+        count = len(rows)
         for _ in range(self.n_trial):
             prob = self._init_probability()
             weight = (self.alpha + gauss(0.0, 1.0) * self.ALPHA_WIDTH) / self.BASE_FREQ
-            i = 0
-            while True:
-                row = choice(rows)
-                prob = [p * (weight + q) for p, q in zip(prob, row)]
-                if i % 5 == 0:
-                    if self._normalize_prob(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
-                        break
-                i += 1
+            if size == 2 and randbelow is not None:  # ru/kk, the default: two floats, no lists
+                prob = self._two_languages(prob, weight, rows, randbelow)
+            else:
+                i = 0
+                while True:
+                    row = draw()
+                    prob = [p * (weight + q) for p, q in zip(prob, row)]
+                    if i % 5 == 0:
+                        if self._normalize_prob(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
+                            break
+                    i += 1
             for j in range(size):
                 langprob[j] += prob[j] / self.n_trial
         self.langprob = langprob
+
+    def _two_languages(self, prob: list, weight: float, rows: list, randbelow) -> list:
+        """One trial of the loop above for two languages, with the same operations in the same
+        order (`_normalize_prob`: divide each by their sum, then compare the larger)."""
+        p0, p1 = prob
+        count, conv, limit = len(rows), self.CONV_THRESHOLD, self.ITERATION_LIMIT
+        i = 0
+        while True:
+            r0, r1 = rows[randbelow(count)]
+            p0 *= weight + r0
+            p1 *= weight + r1
+            if i % 5 == 0:
+                total = p0 + p1
+                p0, p1 = p0 / total, p1 / total
+                if (p1 if p0 < p1 else p0) > conv or i >= limit:
+                    break
+            i += 1
+        return [p0, p1]
 
 
 def _load_profile_json(code: str, profile_dir: Path) -> str:

@@ -843,7 +843,7 @@ class SlovnetNER:
                     jobs.append((n, chunk))
         raw: List[List[CharSpan]] = [[] for _ in texts]
         with _one_blas_thread():
-            tags = self._tag([[t.text for t in chunk] for _, chunk in jobs])
+            tags = list(self._tag([[t.text for t in chunk] for _, chunk in jobs]))  # inside: _tag is lazy
         for (n, chunk), chunk_tags in zip(jobs, tags):
             for span in bio_spans(chunk, chunk_tags):
                 label = LABELS.get(span.type)
