@@ -84,6 +84,26 @@ def test_text_layer_is_read_with_paragraphs(tmp_path):
     assert "\n\n" in page.text  # the two paragraphs stay apart
 
 
+def test_one_line_paragraphs_stay_apart():
+    """A certificate of one-line paragraphs: most gaps are paragraph gaps, the line gap recurs."""
+    def line(text, top):
+        return {"text": text, "top": top, "bottom": top + 11.0}
+
+    lines = [line("Дело № 17", 30.7), line("Арестована 19 января 1938 года.", 53.7),
+             line("Ахметова Бибигуль 1902 жылы Ақмола", 76.7), line("облысында туған.", 91.7),
+             line("Освобождена в 1946 году.", 114.7), line("Мұрағат анықтамасы берілді.", 137.7),
+             line("Справка выдана по месту", 160.7), line("требования.", 175.7)]
+    assert ingest._join_lines(lines) == (
+        "Дело № 17\n\nАрестована 19 января 1938 года.\n\nАхметова Бибигуль 1902 жылы Ақмола\nоблысында туған."
+        "\n\nОсвобождена в 1946 году.\n\nМұрағат анықтамасы берілді.\n\nСправка выдана по месту\nтребования."
+    )
+    # evenly spaced lines are one paragraph; one wide gap among them starts another
+    even = [line(f"строка {k}", 30.0 + 15 * k) for k in range(6)]
+    assert "\n\n" not in ingest._join_lines(even)
+    even[3:] = [dict(ln, top=ln["top"] + 12, bottom=ln["bottom"] + 12) for ln in even[3:]]
+    assert ingest._join_lines(even).count("\n\n") == 1
+
+
 def test_pdf_mixing_text_and_scanned_pages_is_handled_per_page(tmp_path):
     path = samples.save_mixed_pdf(tmp_path / "m.pdf", ["Первая страница набрана на компьютере, у неё есть текст."], samples.RU_LINES)
     first, second = ingest.iter_pages(inspected(path))

@@ -6,6 +6,8 @@ The texts are invented for these tests.  Pages are typed with DejaVu Sans Mono
 
 from __future__ import annotations
 
+import io
+
 import shutil
 
 import numpy as np
@@ -135,6 +137,22 @@ def test_rotated_noisy_page_is_cleaned_and_read():
     result = ocr.ocr_page(clean, dpi, lang="auto")
     assert_consistent(result, clean)
     assert_words_found(result.text, RU_LINES)
+
+
+def test_a_cleaned_page_goes_to_tesseract_as_a_bitmap_with_the_same_reading():
+    page = degrade(render(RU_LINES), angle=0.8)
+    clean, dpi = imaging.prepare_for_ocr(page, DPI)
+    bitmap = ocr._as_bitmap(clean)
+    assert bitmap.mode == "1" and bitmap.size == clean.size
+    assert np.array_equal(np.asarray(bitmap.convert("L")), np.asarray(clean))
+    readings = []
+    for image in (clean, bitmap):
+        buf = io.BytesIO()
+        image.save(buf, format="PPM")
+        readings.append(ocr._run_tesseract(buf.getvalue(), ocr.MODEL, dpi, ocr.PSM, ocr._whitelist(True), 120))
+    assert readings[0] == readings[1]  # words, boxes and confidences
+    grey = page.convert("L")
+    assert ocr._as_bitmap(grey) is grey  # greys stay grey: tesseract thresholds them itself
 
 
 @pytest.mark.parametrize("angle", [-1.7, 0.6, 2.3])
