@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import __version__, imaging, ingest, language, ocr  # noqa: E402
 from pipeline.batch import PageOptions, PageReader  # noqa: E402
-from pipeline.entities import harmonize_names  # noqa: E402
 from pipeline.export import write_document  # noqa: E402
 from pipeline.model import Document, DocumentInfo, Page  # noqa: E402
+from pipeline.normalize import harmonize_names  # noqa: E402
 from pipeline.records import RecordBuilder  # noqa: E402
 
 STAGES = ("ingest", "clean", "ocr", "language", "entities", "records", "write")

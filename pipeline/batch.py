@@ -609,7 +609,7 @@ class BatchRunner:
         src = state.src
         pages = [state.pages[n] for n in sorted(state.pages)]
         if self.options.entities:
-            from pipeline.entities import harmonize_names
+            from pipeline.normalize import harmonize_names
 
             harmonize_names([e for page in pages for e in page.entities])
         info = DocumentInfo(

@@ -526,25 +526,3 @@ def _ocr_evidence(page: Page, start: int, end: int) -> tuple[float, Optional[lis
     x1 = max(w.bbox[2] for w in words)
     y1 = max(w.bbox[3] for w in words)
     return sum(w.confidence for w in words) / len(words), [x0, y0, x1, y1]
-
-
-def harmonize_names(entities: list[Entity]) -> None:
-    """Give "Ковалёву А. И." the surname form of "Ковалёвой Анны Ивановны" in the same document.
-
-    A surname with initials alone is ambiguous ("Ковалёву": his dative or her
-    accusative); a full name of the same family with matching initials is not.
-    """
-    full = [e.normalized.split() for e in entities if e.label == "PERSON" and e.normalized]
-    full = [w for w in full if len(w) >= 2 and not w[1].endswith(".")]
-    for entity in entities:
-        if entity.label != "PERSON" or not entity.normalized:
-            continue
-        words = entity.normalized.split()
-        initials = [w[0] for w in words[1:] if len(w) == 2 and w.endswith(".")]
-        if not initials or len(initials) != len(words) - 1:
-            continue
-        for other in full:
-            same_family = other[0][:-2] and words[0][: len(other[0]) - 2] == other[0][:-2]
-            if same_family and [w[0] for w in other[1 : 1 + len(initials)]] == initials and other[0] != words[0]:
-                entity.normalized = " ".join([other[0], *words[1:]])
-                break

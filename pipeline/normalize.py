@@ -22,6 +22,8 @@ from typing import Iterable, Optional
 
 import pymorphy3
 
+from pipeline.model import Entity
+
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 GENDERS = ("masc", "femn")
 # Tie-break between equally supported readings; e.g. a lone "Кузнецову" is masculine
@@ -552,3 +554,26 @@ def normalize_place(surface: str, lang: str, normalizer: Optional[Normalizer] = 
 
 def normalize_org(surface: str, lang: str, normalizer: Optional[Normalizer] = None) -> str:
     return (normalizer or default_normalizer()).org(surface, lang)
+
+
+def harmonize_names(entities: list[Entity]) -> None:
+    """Give "Ковалёву А. И." the surname form of "Ковалёвой Анны Ивановны" in the same document.
+
+    A surname with initials alone is ambiguous ("Ковалёву": his dative or her
+    accusative); a full name of the same family with matching initials is not.
+    Here, not in entities, so that the batch's writer can call it without importing spaCy.
+    """
+    full = [e.normalized.split() for e in entities if e.label == "PERSON" and e.normalized]
+    full = [w for w in full if len(w) >= 2 and not w[1].endswith(".")]
+    for entity in entities:
+        if entity.label != "PERSON" or not entity.normalized:
+            continue
+        words = entity.normalized.split()
+        initials = [w[0] for w in words[1:] if len(w) == 2 and w.endswith(".")]
+        if not initials or len(initials) != len(words) - 1:
+            continue
+        for other in full:
+            same_family = other[0][:-2] and words[0][: len(other[0]) - 2] == other[0][:-2]
+            if same_family and [w[0] for w in other[1 : 1 + len(initials)]] == initials and other[0] != words[0]:
+                entity.normalized = " ".join([other[0], *words[1:]])
+                break

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline import organs
-from pipeline.entities import EntityExtractor, _trim, harmonize_names
+from pipeline.entities import EntityExtractor, _trim
+from pipeline.normalize import harmonize_names
 from pipeline.model import LanguageSpan, Page, Word
 
 
@@ -188,7 +189,7 @@ def test_trim(text, expected):
 
 
 def test_surname_with_initials_takes_the_form_of_the_full_name_in_the_document():
-    from pipeline.entities import harmonize_names
+    from pipeline.normalize import harmonize_names
     from pipeline.model import Entity
 
     def person(value):
