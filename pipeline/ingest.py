@@ -597,26 +597,26 @@ def _plumber_lines(chars: list[tuple]) -> list[dict]:
     x0_of = itemgetter(1)
     for key in sorted(by_line):
         parts: list = []  # the current word's texts
-        top = bottom = prev_x0 = prev_x1 = prev_top = 0.0  # set with the word's first character
-        for text, x0, x1, c_top, c_bottom in sorted(by_line[key], key=x0_of):
+        top = bottom = 0.0  # set with the word's first character
+        prev: tuple = ()
+        for char in sorted(by_line[key], key=x0_of):
+            text, c_top, c_bottom = char[0], char[3], char[4]
             if text.isspace():
                 if parts:
                     add_word(("".join(parts), top, bottom))
                     parts = []
-            elif not parts:
+            elif not parts or _splits(prev, char):
+                if parts:
+                    add_word(("".join(parts), top, bottom))
                 parts = [text]
-                top, bottom, prev_x0, prev_x1, prev_top = c_top, c_bottom, x0, x1, c_top
-            elif x0 < prev_x0 or x0 > prev_x1 + X_TOLERANCE or abs(c_top - prev_top) > Y_TOLERANCE:  # _splits
-                add_word(("".join(parts), top, bottom))
-                parts = [text]
-                top, bottom, prev_x0, prev_x1, prev_top = c_top, c_bottom, x0, x1, c_top
+                top, bottom = c_top, c_bottom
             else:
                 parts.append(text)
                 if c_top < top:
                     top = c_top
                 if c_bottom > bottom:
                     bottom = c_bottom
-                prev_x0, prev_x1, prev_top = x0, x1, c_top
+            prev = char
         if parts:
             add_word(("".join(parts), top, bottom))
     # words -> text lines (WordMap.to_textmap, presorted: consecutive words of one top cluster)

@@ -181,11 +181,9 @@ class _QuickDetector(Detector):
         size = len(self.langlist)
         langprob = [0.0] * size
         self.random.seed(self.seed)
-        gauss = self.random.gauss
+        choice, gauss = self.random.choice, self.random.gauss
         # random.choice(rows) is rows[_randbelow(len(rows))]: the same draws, one call fewer
         randbelow = getattr(self.random, "_randbelow", None)
-        draw = (lambda: rows[randbelow(count)]) if randbelow else (lambda: self.random.choice(rows))
-        count = len(rows)
         for _ in range(self.n_trial):
             prob = self._init_probability()
             weight = (self.alpha + gauss(0.0, 1.0) * self.ALPHA_WIDTH) / self.BASE_FREQ
@@ -194,7 +192,7 @@ class _QuickDetector(Detector):
             else:
                 i = 0
                 while True:
-                    row = draw()
+                    row = choice(rows)
                     prob = [p * (weight + q) for p, q in zip(prob, row)]
                     if i % 5 == 0:
                         if self._normalize_prob(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:

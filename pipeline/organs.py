@@ -21,7 +21,9 @@ END = r"(?![^\W_])"  # not followed by a letter or digit
 _UNION = r"(?:СССР|Союза\s+ССР|РСФСР|КазССР|Казахской\s+ССР|Каз\.?\s*ССР|УССР|БССР)"
 _REGION = rf"(?:{W}+(?:ой|ому|ском)\s+(?:обл\.|области|краю|АССР|ССР)|{W}+ской\s+ССР|{_UNION})"
 _NKVD = rf"(?:УГБ\s+НКВД|[УО]?НКВД|ОГПУ|ГПУ|УМГБ|УМВД|ГУГБ|МГБ|МВД){END}"
-_CAMPS = r"(?:Карлаг|Қарлаг|Степлаг|Сиблаг|Темлаг|Дальлаг|Севвостлаг|Устьвымлаг|Ухтпечлаг|Бамлаг|Белбалтлаг|Гулаг|ГУЛАГ|АЛЖИР|Алжир)"
+CAMP_NAMES = ("Карлаг", "Қарлаг", "Степлаг", "Сиблаг", "Темлаг", "Дальлаг", "Севвостлаг", "Устьвымлаг", "Ухтпечлаг",
+              "Бамлаг", "Белбалтлаг", "Гулаг", "ГУЛАГ", "АЛЖИР", "Алжир")
+_CAMPS = "(?:" + "|".join(CAMP_NAMES) + ")"
 
 RU_PATTERNS = [
     # Особое совещание при НКВД СССР, ОСО при НКВД, Особым совещанием
@@ -52,7 +54,7 @@ KK_PATTERNS = [
 # A word every match of the pattern contains (lower case): a text without any of them skips the
 # pattern, which spares the regex engine a try at every letter ("{W}+ое отделение ...").
 _NKVD_WORDS = ("нквд", "гпу", "мгб", "мвд", "гугб")
-_CAMP_WORDS = tuple(name.lower() for name in _CAMPS[3:-1].split("|"))
+_CAMP_WORDS = tuple(dict.fromkeys(name.lower() for name in CAMP_NAMES))
 RU_KEYS = [("осо", "совещани"), ("коллеги",), ("суд",), ("трибунал",), _NKVD_WORDS, ("отделени",), ("итл", "лагер"),
            _CAMP_WORDS, ("тюрьм",)]
 KK_KEYS = [("кеңес",), ("кеңес",), _CAMP_WORDS, ("түрме",), ("лагер",), ("қазақ",)]
