@@ -11,6 +11,7 @@ temp files of another run writing to the same folder.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -21,7 +22,7 @@ import time
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import IO, Iterator, Optional
 
 from pipeline.errors import OutputError, TestimonyError
 from pipeline.model import Document, DocumentInfo, Entity, LanguageSpan, Page
@@ -276,15 +277,30 @@ def write_json_atomic(path: Path, payload: object) -> None:
 
 
 def write_text_atomic(path: Path, content: str) -> None:
-    """Temp file, fsync, rename: readers see the old file or the new one, never half of one."""
+    with atomic_file(path) as handle:
+        handle.write(content)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    with atomic_file(path, "wb") as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, mode: str = "w") -> Iterator[IO]:
+    """A file to write `path` through: a temp file beside it, fsynced and renamed over it when
+    the block ends, removed when it fails. Readers see the old file or the new one, never half
+    of one; the temp file's name says which host and process wrote it (remove_stale_temp_files),
+    and the file gets the permissions open() would give it, not the temp file's 0600."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.{_host_tag()}-{os.getpid()}.",
-        suffix=".tmp", delete=False,
+        mode, encoding=None if "b" in mode else "utf-8", dir=path.parent,
+        prefix=f".{path.name}.{_host_tag()}-{os.getpid()}.", suffix=".tmp", delete=False,
     )
     try:
         with handle:
-            handle.write(content)
+            yield handle
             handle.flush()
             os.fchmod(handle.fileno(), FILE_MODE)
             os.fsync(handle.fileno())

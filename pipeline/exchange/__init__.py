@@ -17,14 +17,13 @@ import contextlib
 import datetime
 import io
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
 from pipeline.exchange.records import LoadReport, is_record, is_reviewed, load_records
+from pipeline.export import atomic_file, write_bytes_atomic
 
 __all__ = ["FORMATS", "FOLDER_FORMATS", "ExportResult", "export", "is_record", "is_reviewed", "load_records"]
 
@@ -54,7 +53,6 @@ def export(
     """Export the records of `out_dir` as `fmt` to `target` (a file, or a folder for tei and
     eac-cpf); single-file formats go to `stdout` (binary) when `target` is None."""
     from pipeline.exchange import eac, jsonld, tabular, tei
-    from pipeline.exchange.xmlutil import write_bytes_atomic
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -115,19 +113,8 @@ def _single_file(target: Optional[Path], stdout) -> Iterator[BinaryIO]:
         yield stream
         stream.flush()
         return
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("wb", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
-                                         delete=False)
-    try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, target)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    with atomic_file(Path(target), "wb") as handle:
+        yield handle
 
 
 def _counting(records, callback):

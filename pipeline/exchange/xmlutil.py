@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Optional
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -84,18 +81,3 @@ def to_bytes(root: ET.Element, namespace: str) -> bytes:
     buffer = io.BytesIO()
     ET.ElementTree(root).write(buffer, encoding="utf-8", xml_declaration=True)
     return buffer.getvalue() + b"\n"
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Temp file, fsync, rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
