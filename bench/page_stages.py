@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/page_stages.py INPUT... [--limit N]
 
-Reads every page of the inputs the way a batch worker does (ingest, cleaning and
-OCR or the text layer, language tags, entities), then builds each document's
+Reads every page of the inputs the way a batch worker does (a PDF's text-layer
+pages in runs, their entities found together; scans one by one: ingest,
+cleaning and OCR, language tags, entities), then builds each document's
 person records and writes its record to a temporary folder (the contract check
 included), timing each stage with the models already loaded. The model loading
 time is printed apart. For the batch as a whole, with start-up and parallel
@@ -25,7 +26,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as a batch worker has
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import __version__, imaging, ingest, language, ocr  # noqa: E402
-from pipeline.batch import PageOptions, PageReader  # noqa: E402
+from pipeline.batch import PageOptions, PageReader, page_runs  # noqa: E402
 from pipeline.export import write_document  # noqa: E402
 from pipeline.model import Document, DocumentInfo, Page  # noqa: E402
 from pipeline.normalize import harmonize_names  # noqa: E402
@@ -59,36 +60,57 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         for src in sources:
             done = []
-            for number in range(1, src.page_count + 1):
-                tick = time.perf_counter()
+            tick = time.perf_counter()
 
-                def lap(stage: str) -> None:
-                    nonlocal tick
-                    now = time.perf_counter()
-                    spent[stage] += now - tick
-                    tick = now
+            def lap(stage: str) -> None:
+                nonlocal tick
+                now = time.perf_counter()
+                spent[stage] += now - tick
+                tick = now
 
-                content = ingest.load_page(src, number)
-                lap("ingest")
-                if content.text is not None:
+            for numbers in page_runs(src):  # as the batch hands them out
+                alone = list(numbers) if len(numbers) == 1 else []
+                texts = []
+                for number in numbers if len(numbers) > 1 else ():
+                    content = ingest.load_text_page(src, number)
+                    lap("ingest")
+                    if content is None:
+                        alone.append(number)  # a scan: read by itself, below
+                        continue
                     page = Page(number=number, method="text-layer", text=content.text)
-                else:
-                    image, dpi = imaging.prepare_for_ocr(content.image, content.dpi)
-                    lap("clean")
-                    result = ocr.ocr_page(image, dpi)
-                    page = Page(number=number, method="ocr", text=result.text, ocr_confidence=result.confidence,
-                                words=result.words, width=result.width, height=result.height, dpi=result.dpi,
-                                ocr_lang=result.model)
-                    ocr_pages += 1
-                    lap("ocr")
-                page.language_spans = reader.tag(page.text)
-                lap("language")
-                page.entities = reader.extractor.extract(page)
-                lap("entities")
-                page.words = []  # as a worker sends it
-                done.append(page)
-                pages += 1
-                words += len(page.text.split())
+                    page.language_spans = reader.tag(page.text)
+                    lap("language")
+                    texts.append(page)
+                if texts:
+                    for page, entities in zip(texts, reader.extractor.extract_pages(texts)):
+                        page.entities = entities
+                    lap("entities")
+                for number in alone:
+                    tick = time.perf_counter()
+                    content = ingest.load_page(src, number)
+                    lap("ingest")
+                    if content.text is not None:
+                        page = Page(number=number, method="text-layer", text=content.text)
+                    else:
+                        image, dpi = imaging.prepare_for_ocr(content.image, content.dpi)
+                        lap("clean")
+                        result = ocr.ocr_page(image, dpi)
+                        page = Page(number=number, method="ocr", text=result.text, ocr_confidence=result.confidence,
+                                    words=result.words, width=result.width, height=result.height, dpi=result.dpi,
+                                    ocr_lang=result.model)
+                        ocr_pages += 1
+                        lap("ocr")
+                    page.language_spans = reader.tag(page.text)
+                    lap("language")
+                    page.entities = reader.extractor.extract(page)
+                    lap("entities")
+                    texts.append(page)
+                for page in texts:
+                    page.words = []  # as a worker sends it
+                    done.append(page)
+                    pages += 1
+                    words += len(page.text.split())
+            done.sort(key=lambda page: page.number)
             tick = time.perf_counter()
             harmonize_names([e for page in done for e in page.entities])
             info = DocumentInfo(id=src.id, source=src.source, sha256=src.sha256, page_count=src.page_count,

@@ -1,9 +1,12 @@
 """Batch: run the stages over many files, page by page, in parallel.
 
-The unit of work is a page, so one long PDF keeps every core busy. Pages
-are handed out through a bounded window (memory stays flat however large
-the batch), a document is written the moment its last page is done, and a
-file that fails becomes an error record while the others go on.
+The unit of work is a page, so one long PDF keeps every core busy. The
+pages of a PDF go out in runs (`page_runs`): a worker reads the run's text
+layers together, finds their entities in one model call per language, and
+hands back the pages that need OCR, which then go out one by one. Tasks are
+handed out through a bounded window (memory stays flat however large the
+batch), a document is written the moment its last page is done, and a file
+that fails becomes an error record while the others go on.
 
 Where pages are read is a `PageExecutor`: in this process (`--jobs 1`),
 worker processes on this machine (`LocalPool`), or the workers of a Dask
@@ -37,6 +40,10 @@ from pipeline.ingest import SourceFile
 from pipeline.model import Document, DocumentInfo, LanguageSpan, Page
 
 LANG_CHOICES = ("auto", "ru", "kk")
+# Text-layer pages a worker reads together: one model call for ten pages costs about
+# half of ten calls of one (bench/page_stages.py), and a run is still short enough
+# that a 300-page PDF is shared among many workers.
+RUN_PAGES = 10
 
 
 @dataclass(frozen=True)
@@ -177,6 +184,24 @@ class PageReader:
             page.entities = self.extractor.extract(page)
         return page, content.warnings
 
+    def read_text_pages(self, src: SourceFile, numbers: tuple[int, ...]) -> tuple[list[Page], list[int]]:
+        """The pages of `numbers` that have a text layer, their entities found together; and the
+        numbers of the others, which need OCR and are read one by one with `read`."""
+        pages: list[Page] = []
+        deferred: list[int] = []
+        for number in numbers:
+            content = ingest.load_text_page(src, number)
+            if content is None:
+                deferred.append(number)
+                continue
+            page = Page(number=number, method="text-layer", text=content.text)
+            page.language_spans = self.tag(page.text)
+            pages.append(page)
+        if self.extractor is not None and pages:
+            for page, entities in zip(pages, self.extractor.extract_pages(pages)):
+                page.entities = entities
+        return pages, deferred
+
     def tag(self, text: str) -> list[LanguageSpan]:
         if self.options.lang == "auto":
             return self.tagger.tag(text)
@@ -199,13 +224,40 @@ def _init_worker(options: PageOptions) -> None:
     _reader_for(options)  # load the models before the first page arrives
 
 
-def _read_page(options: PageOptions, src: SourceFile, number: int) -> tuple[Page, list[str]]:
-    page, warnings = _reader_for(options).read(src, number)
-    page.words = []  # not part of the JSON yet; keep the inter-process traffic small
-    return page, warnings
+@dataclass
+class TaskResult:
+    """What a worker hands back for a task: the pages read, with their warnings, and the
+    numbers of the pages left to be read one by one (they need OCR)."""
+
+    pages: list[tuple[Page, list[str]]]
+    deferred: list[int] = field(default_factory=list)
 
 
-def _read_page_on_dask(options: PageOptions, version: str, src: SourceFile, number: int) -> tuple[Page, list[str]]:
+def page_runs(src: SourceFile) -> list[tuple[int, ...]]:
+    """How a document's pages go out as tasks: a PDF in runs of at most RUN_PAGES pages, of
+    even length; an image file page by page. It depends on the document alone, so the
+    entities found (batched per run) are the same whatever --jobs is."""
+    numbers = range(1, src.page_count + 1)
+    if src.format != "pdf" or src.page_count == 1:
+        return [(n,) for n in numbers]
+    count = -(-src.page_count // RUN_PAGES)
+    bounds = [round(k * src.page_count / count) for k in range(count + 1)]
+    return [tuple(numbers[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+def _read_pages(options: PageOptions, src: SourceFile, numbers: tuple[int, ...]) -> TaskResult:
+    reader = _reader_for(options)
+    if len(numbers) == 1:
+        result = TaskResult([reader.read(src, numbers[0])])
+    else:
+        pages, deferred = reader.read_text_pages(src, numbers)
+        result = TaskResult([(page, []) for page in pages], deferred)
+    for page, _ in result.pages:
+        page.words = []  # not part of the JSON yet; keep the inter-process traffic small
+    return result
+
+
+def _read_pages_on_dask(options: PageOptions, version: str, src: SourceFile, numbers: tuple[int, ...]) -> TaskResult:
     if version != __version__:
         raise TestimonyError(
             f"the Dask worker on {socket.gethostname()} runs testimony {__version__}, this run {version}.",
@@ -217,17 +269,17 @@ def _read_page_on_dask(options: PageOptions, version: str, src: SourceFile, numb
             hint="Every worker reads the inputs itself: put them on a folder shared by all machines and "
             "mounted at the same path everywhere (NFS, SMB, a cloud bucket mounted with FUSE).",
         )
-    return _read_page(options, src, number)
+    return _read_pages(options, src, numbers)
 
 
 class PageExecutor:
-    """Reads pages somewhere and hands back futures of (Page, warnings).
+    """Reads pages somewhere and hands back futures of `TaskResult`.
 
-    `window` is how many pages may be out at once; `is_lost` tells a worker
-    dying under a page from the page's own error; `retries_lost`: a worker's
-    death also fails pages that were only waiting beside the one that killed
-    it, so the batch reads each of them again alone, and fails only the page
-    that kills a worker on its own."""
+    `window` is how many tasks may be out at once; `is_lost` tells a worker
+    dying under a task from the task's own error; `retries_lost`: a worker's
+    death also fails tasks that were only waiting beside the one that killed
+    it, so the batch reads each of their pages again alone, and fails only the
+    page that kills a worker on its own."""
 
     retries_lost = False
 
@@ -241,7 +293,7 @@ class PageExecutor:
     def window(self) -> int:
         return 1
 
-    def submit(self, src: SourceFile, number: int) -> Any:
+    def submit(self, src: SourceFile, numbers: tuple[int, ...]) -> Any:
         raise NotImplementedError
 
     def wait(self, futures: Iterable[Any]) -> Iterable[Any]:
@@ -269,10 +321,10 @@ class InlinePool(PageExecutor):
         self.options = options
         _reader_for(options)
 
-    def submit(self, src: SourceFile, number: int) -> Future:
+    def submit(self, src: SourceFile, numbers: tuple[int, ...]) -> Future:
         future: Future = Future()
         try:
-            future.set_result(_read_page(self.options, src, number))
+            future.set_result(_read_pages(self.options, src, numbers))
         except Exception as error:
             future.set_exception(error)
         return future
@@ -291,23 +343,23 @@ class LocalPool(PageExecutor):
     @property
     def window(self) -> int:
         # Deep enough that workers keep busy while this process builds and writes a finished
-        # document (text-layer pages take ~30 ms, a 20-page document's records ~60 ms).
-        return max(2, self.jobs * 8)
+        # document (a run of ten text-layer pages takes ~0.2 s, a 20-page document's records ~60 ms).
+        return max(2, self.jobs * 4)
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(self.options,))
         return self._pool
 
-    def submit(self, src: SourceFile, number: int) -> Future:
+    def submit(self, src: SourceFile, numbers: tuple[int, ...]) -> Future:
         try:
-            return self._start().submit(_read_page, self.options, src, number)
+            return self._start().submit(_read_pages, self.options, src, numbers)
         except BrokenProcessPool:
             # A worker killed by the system (out of memory, a crash in a native
-            # library) breaks the whole pool, and every page it had out reports
-            # it: the next page goes to a fresh pool.
+            # library) breaks the whole pool, and every task it had out reports
+            # it: the next task goes to a fresh pool.
             self._replace()
-            return self._start().submit(_read_page, self.options, src, number)
+            return self._start().submit(_read_pages, self.options, src, numbers)
 
     def is_lost(self, error: BaseException) -> bool:
         return isinstance(error, BrokenProcessPool)
@@ -377,9 +429,9 @@ class DaskPool(PageExecutor):
                 self._waiting_said = True
         return max(2, self._slots * 3)
 
-    def submit(self, src: SourceFile, number: int) -> Any:
+    def submit(self, src: SourceFile, numbers: tuple[int, ...]) -> Any:
         src = replace(src, path=Path(os.path.abspath(src.path)))
-        return self.client.submit(_read_page_on_dask, self.options, __version__, src, number, pure=False)
+        return self.client.submit(_read_pages_on_dask, self.options, __version__, src, numbers, pure=False)
 
     def wait(self, futures: Iterable[Any]) -> Iterable[Any]:
         from dask.distributed import wait as dask_wait
@@ -541,53 +593,67 @@ class BatchRunner:
             self._say(f"warning: cannot write {self.out_dir / export.RUN_FILE}: {error}")
 
     def _run_pages(self, todo: list[SourceFile], executor: PageExecutor) -> None:
-        """Every page of `todo` through `executor`, at most `executor.window` out at once."""
-        tasks = deque((index, number) for index, src in enumerate(todo) for number in range(1, src.page_count + 1))
+        """Every page of `todo` through `executor`, at most `executor.window` tasks out at once.
+
+        A task is a run of pages (`page_runs`). Pages a run hands back for OCR go out
+        next, one by one; a run that fails is read again page by page, so that the
+        error names its page and a worker's death is pinned on the page that caused it."""
+        tasks = deque((index, numbers) for index, src in enumerate(todo) for numbers in page_runs(src))
         pending = {index: _Pending(src) for index, src in enumerate(todo)}
         suspects: deque = deque()  # pages out when a worker died, to be read again one at a time
-        retried: set[tuple[int, int]] = set()
-        in_flight: dict[Any, tuple[int, int]] = {}
+        retried: set[tuple[int, tuple[int, ...]]] = set()
+        in_flight: dict[Any, tuple[int, tuple[int, ...]]] = {}
         try:
             while tasks or suspects or in_flight:
                 if suspects or any(key in retried for key in in_flight.values()):
                     # After a worker died, the pages it may have died on go again
                     # alone: the one that kills a worker on its own is the culprit.
                     if not in_flight:
-                        index, number = suspects.popleft()
+                        index, numbers = suspects.popleft()
                         if pending[index].failed:
-                            self._bar.update(1)
+                            self._bar.update(len(numbers))
                             continue
-                        in_flight[executor.submit(todo[index], number)] = (index, number)
+                        in_flight[executor.submit(todo[index], numbers)] = (index, numbers)
                 else:
                     window = executor.window
                     while tasks and len(in_flight) < window:
-                        index, number = tasks.popleft()
+                        index, numbers = tasks.popleft()
                         if pending[index].failed:
-                            self._bar.update(1)
+                            self._bar.update(len(numbers))
                             continue
-                        in_flight[executor.submit(todo[index], number)] = (index, number)
+                        in_flight[executor.submit(todo[index], numbers)] = (index, numbers)
                 if not in_flight:
                     continue
                 for future in executor.wait(in_flight):
-                    index, number = in_flight.pop(future)
+                    index, numbers = in_flight.pop(future)
                     state = pending[index]
                     try:
-                        page, warnings = future.result()
+                        result = future.result()
                     except Exception as error:
-                        if executor.is_lost(error):
-                            if executor.retries_lost and (index, number) not in retried and not state.failed:
-                                retried.add((index, number))
-                                suspects.append((index, number))
-                                continue
-                            error = executor.lost_error(state.src, number)
-                        if not state.failed:
+                        lost = executor.is_lost(error)
+                        if state.failed:
+                            self._bar.update(len(numbers))
+                        elif len(numbers) > 1:  # read its pages again one by one
+                            alone = [(index, (number,)) for number in numbers]
+                            if lost and executor.retries_lost:
+                                retried.update(alone)
+                                suspects.extend(alone)
+                            else:
+                                tasks.extendleft(reversed(alone))
+                        elif lost and executor.retries_lost and (index, numbers) not in retried:
+                            retried.add((index, numbers))
+                            suspects.append((index, numbers))
+                        else:
                             state.failed = True
-                            self._fail(state.src, error, page=number)
-                        self._bar.update(1)
+                            self._fail(state.src, executor.lost_error(state.src, numbers[0]) if lost else error,
+                                       page=numbers[0])
+                            self._bar.update(1)
                         continue
                     if state.failed:
-                        self._bar.update(1)
-                    else:
+                        self._bar.update(len(numbers))
+                        continue
+                    tasks.extendleft((index, (number,)) for number in reversed(result.deferred))
+                    for page, warnings in result.pages:
                         self._page_done(state, page, warnings)
         except BaseException:
             for future in in_flight:

@@ -403,8 +403,16 @@ class EntityExtractor:
         return self._pipelines[lang]
 
     def extract(self, page: Page) -> list[Entity]:
+        return self.extract_pages([page])[0]
+
+    def extract_pages(self, pages: list[Page]) -> list[list[Entity]]:
+        """The entities of each page. The pages' spans of one language go through their
+        pipeline together, so consecutive pages of a document cost one model call, not one each."""
+        return [self._entities(page, docs) for page, docs in zip(pages, self._docs(pages))]
+
+    def _entities(self, page: Page, docs: list[tuple[LanguageSpan, Doc]]) -> list[Entity]:
         entities: list[Entity] = []
-        for span, doc in self._docs(page):
+        for span, doc in docs:
             for ent in doc.ents:
                 if ent.label_ not in LABELS:
                     continue
@@ -431,23 +439,26 @@ class EntityExtractor:
         entities.extend(self._echoes(page, entities))
         return entities
 
-    def _docs(self, page: Page) -> list[tuple[LanguageSpan, Doc]]:
-        """(language span, spaCy doc) for every span with a model, in page order.
+    def _docs(self, pages: list[Page]) -> list[list[tuple[LanguageSpan, Doc]]]:
+        """For each page, (language span, spaCy doc) of every span with a model, in page order.
 
         The spans of one language go through their pipeline together (`nlp.pipe`):
         a page alternating Russian and Kazakh paragraphs makes many short texts, and
         one call per text spent more time in the models' per-call overhead than in them.
         """
         wanted = [
-            sp for sp in page.language_spans
+            (n, sp) for n, page in enumerate(pages) for sp in page.language_spans
             if sp.lang in self.languages and page.text[sp.start : sp.end].strip()  # "und", German: no model
         ]
         docs: dict[int, Doc] = {}
-        for lang in dict.fromkeys(sp.lang for sp in wanted):
-            mine = [k for k, sp in enumerate(wanted) if sp.lang == lang]
-            texts = [page.text[wanted[k].start : wanted[k].end] for k in mine]
+        for lang in dict.fromkeys(sp.lang for _, sp in wanted):
+            mine = [k for k, (_, sp) in enumerate(wanted) if sp.lang == lang]
+            texts = [pages[wanted[k][0]].text[wanted[k][1].start : wanted[k][1].end] for k in mine]
             docs.update(zip(mine, self.pipeline(lang).pipe(texts)))
-        return [(sp, docs[k]) for k, sp in enumerate(wanted)]
+        out: list[list[tuple[LanguageSpan, Doc]]] = [[] for _ in pages]
+        for k, (n, sp) in enumerate(wanted):
+            out[n].append((sp, docs[k]))
+        return out
 
     def _kazakh_place(self, text: str, start: int, end: int, label: str, normalized: Optional[str]):
         """ "Жаркент қаласында": a town, whatever the model said; "Атбасар ауданында": a district,

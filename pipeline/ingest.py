@@ -316,6 +316,18 @@ def _to_8bit(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def load_text_page(src: SourceFile, number: int) -> Optional[PageContent]:
+    """Page `number` when it has a usable text layer; None when it must be rendered and OCR'd
+    (by `load_page`, which also says why when the text layer was there but unreadable)."""
+    if src.format != "pdf":
+        return None
+    try:
+        text = pdf_text_layer(src.path, number, src.sha256)
+    except Exception:  # load_page tries again and reports it
+        return None
+    return None if text is None else PageContent(number=number, text=text)
+
+
 def _load_pdf_page(src: SourceFile, number: int, dpi: int) -> PageContent:
     warnings_: list[str] = []
     text = None

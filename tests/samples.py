@@ -105,6 +105,15 @@ def save_mixed_pdf(path: Path, text_paragraphs: list[str], image_lines: list[str
     return path
 
 
+def save_pdf(path: Path, pages: list[tuple[str, list[str]]]) -> Path:
+    """Pages in order, each ("text", paragraphs) born-digital or ("image", lines) a scan."""
+    pdf = _pdf()
+    for kind, content in pages:
+        (_text_page if kind == "text" else _image_page)(pdf, content)
+    pdf.output(str(path))
+    return path
+
+
 def save_encrypted_pdf(path: Path) -> Path:
     pdf = _pdf()
     pdf.set_encryption(owner_password="owner", user_password="secret")

@@ -236,15 +236,61 @@ def test_output_is_the_same_whatever_the_number_of_jobs(first_run, inputs, tmp_p
         shutil.copy(inputs / name, subset / Path(name).name)
     # four pages of one document go to different workers and come back in any order
     samples.save_image_pdf(subset / "long.pdf", [samples.RU_LINES, samples.KK_LINES, samples.RU_LINES[1:], samples.KK_LINES[1:]])
+    # thirteen pages in two runs of text layers, a scan among them handed back for OCR
+    case = [("text", [RU_PARAGRAPHS[k % 2], KK_PARAGRAPHS[k % 2]]) for k in range(13)]
+    case[8] = ("image", samples.RU_LINES)
+    samples.save_pdf(subset / "case.pdf", case)
     outputs = {}
     for jobs in ("1", "2", "3"):
         out = tmp_path / f"j{jobs}"
         assert run_cli(str(subset), "--out", str(out), "--jobs", jobs, "--no-progress")[0] == 0
         outputs[jobs] = {p.name: p.read_bytes() for p in export.record_paths(out)}
-    assert len(outputs["1"]) == 4
+    assert len(outputs["1"]) == 5
     assert outputs["1"] == outputs["2"] == outputs["3"]
     long = next(json.loads(data) for data in outputs["1"].values() if b'"long.pdf"' in data)
     assert [p["method"] for p in long["pages"]] == ["ocr"] * 4 and long["entities"]
+    record = next(json.loads(data) for data in outputs["1"].values() if b'"case.pdf"' in data)
+    assert [p["method"] for p in record["pages"]] == ["text-layer"] * 8 + ["ocr"] + ["text-layer"] * 4
+    assert {e["page"] for e in record["entities"] if e["label"] == "DATE"} == set(range(1, 14))
+
+
+def test_pdfs_go_out_in_even_runs_of_pages_and_images_page_by_page():
+    def runs(fmt: str, count: int) -> list[tuple[int, ...]]:
+        return batch.page_runs(batch.SourceFile(path=Path("x"), source="x", format=fmt, page_count=count))
+
+    assert runs("pdf", 1) == [(1,)] and runs("tiff", 3) == [(1,), (2,), (3,)]
+    assert runs("pdf", 10) == [tuple(range(1, 11))]
+    assert [len(r) for r in runs("pdf", 13)] == [6, 7] and [len(r) for r in runs("pdf", 300)] == [10] * 30
+    for count in range(2, 60):
+        got = runs("pdf", count)
+        assert [n for run in got for n in run] == list(range(1, count + 1))
+        assert max(map(len, got)) <= batch.RUN_PAGES and max(map(len, got)) - min(map(len, got)) <= 1
+
+
+def test_a_run_that_fails_is_read_again_page_by_page_and_the_error_names_its_page(tmp_path, monkeypatch):
+    from pipeline.entities import EntityExtractor
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    samples.save_text_pdf(inputs / "case.pdf", [RU_PARAGRAPHS, KK_PARAGRAPHS, RU_PARAGRAPHS, KK_PARAGRAPHS])
+    samples.save_text_pdf(inputs / "other.pdf", [RU_PARAGRAPHS, KK_PARAGRAPHS])
+    extract_pages = EntityExtractor.extract_pages
+    calls = []
+
+    def failing(self, pages):
+        calls.append([p.number for p in pages])
+        if any(p.number == 3 for p in pages):
+            raise RuntimeError("a bug in a rule")
+        return extract_pages(self, pages)
+
+    monkeypatch.setattr(EntityExtractor, "extract_pages", failing)
+    out = tmp_path / "out"
+    code, stderr = run_cli(str(inputs), "--out", str(out), "--jobs", "1", "--no-progress")
+    assert code == 1 and "2 documents: 1 written, 0 already done, 1 failed" in stderr
+    assert [1, 2, 3, 4] in calls and [3] in calls  # the run, then its pages alone
+    (entry,) = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert entry["file"] == "case.pdf" and entry["page"] == 3 and "a bug in a rule" in entry["message"]
+    assert list(load_outputs(out)) == ["other.pdf"]
 
 
 def test_all_good_gives_exit_status_0_and_no_error_log(inputs, tmp_path):
@@ -285,19 +331,24 @@ def test_a_worker_that_dies_fails_only_its_document(inputs, tmp_path, monkeypatc
     for name in ("ru.png", "kk.jpg", "digital.pdf", "cards/two_pages.tif"):
         shutil.copy(inputs / name, subset / Path(name).name)
     samples.save_png(subset / "crash.png", ["Этот файл роняет процесс."])
-    load_page = ingest.load_page
+    samples.save_text_pdf(subset / "crash.pdf", [RU_PARAGRAPHS, KK_PARAGRAPHS, RU_PARAGRAPHS])  # on page 2
+    load_page, load_text_page = ingest.load_page, ingest.load_text_page
 
-    def crashing(src, number, *args, **kwargs):
-        if src.source == "crash.png":
-            os._exit(3)  # the pool's workers are forked from this process and inherit the patch
-        return load_page(src, number, *args, **kwargs)
+    def crashing(load):
+        def load_or_crash(src, number, *args, **kwargs):
+            if src.source == "crash.png" or (src.source, number) == ("crash.pdf", 2):
+                os._exit(3)  # the pool's workers are forked from this process and inherit the patch
+            return load(src, number, *args, **kwargs)
+        return load_or_crash
 
-    monkeypatch.setattr(ingest, "load_page", crashing)
+    monkeypatch.setattr(ingest, "load_page", crashing(load_page))
+    monkeypatch.setattr(ingest, "load_text_page", crashing(load_text_page))
     code, stderr = run_cli(str(subset), "--out", str(tmp_path / "out"), "--jobs", "2", "--no-entities", "--no-progress")
     assert code == 1, stderr
-    assert "5 documents: 4 written, 0 already done, 1 failed" in stderr
-    (entry,) = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
-    assert entry["file"] == "crash.png" and "worker process died" in entry["message"] and entry["page"] == 1
+    assert "6 documents: 4 written, 0 already done, 2 failed" in stderr
+    entries = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert {(e["file"], e["page"]) for e in entries} == {("crash.png", 1), ("crash.pdf", 2)}
+    assert all("worker process died" in e["message"] for e in entries)
     assert set(load_outputs(tmp_path / "out")) == {"ru.png", "kk.jpg", "digital.pdf", "two_pages.tif"}
 
 
