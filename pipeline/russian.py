@@ -77,7 +77,6 @@ def natasha_data_dir() -> Path:
 
 def load_slovnet(ner_path: Optional[str] = None, navec_path: Optional[str] = None, batch_size: int = 8):
     """Slovnet NER with Navec embeddings injected (paths default to natasha's package data)."""
-    from navec import Navec
     from slovnet import NER
 
     if not ner_path or not navec_path:
@@ -85,8 +84,30 @@ def load_slovnet(ner_path: Optional[str] = None, navec_path: Optional[str] = Non
         ner_path = ner_path or str(data / NER_FILE)
         navec_path = navec_path or str(data / NAVEC_FILE)
     ner = NER.load(str(ner_path), batch_size=batch_size)
-    ner.navec(Navec.load(str(navec_path)))
+    ner.navec(load_navec_vectors(navec_path))
     return ner
+
+
+def load_navec_vectors(path):
+    """The Navec embeddings as Slovnet uses them: their id and quantised vectors.
+
+    `Navec.load` also builds Navec's 250k-word vocabulary and the norms and product table
+    its `sim` needs: 0.5 s of every worker's start-up, and Slovnet uses none of it (it maps
+    words to vector ids with its own vocabulary)."""
+    from navec import Navec
+    from navec.meta import Meta
+    from navec.navec import META, PQ_
+    from navec.pq import PQ
+    from navec.tar import Tar
+
+    class VectorsOnly(PQ):
+        def precompute(self):  # norms and the product table, for Navec.sim only
+            pass
+
+    with Tar(str(path)) as tar:
+        meta = Meta.from_file(tar.load(META))
+        Meta.check_protocol(meta.protocol)
+        return Navec(meta, None, VectorsOnly.from_file(tar.load(PQ_)))
 
 
 def load_morph():

@@ -69,6 +69,17 @@ def test_pipe_equals_call(nlp):
     assert piped == single
 
 
+def test_slovnet_gets_the_same_vectors_as_from_navec_load():
+    """The trimmed loader (no vocabulary, no similarity table) hands Slovnet the very same vectors."""
+    import numpy as np
+    from navec import Navec
+
+    path = russian.natasha_data_dir() / russian.NAVEC_FILE
+    full, trimmed = Navec.load(str(path)), russian.load_navec_vectors(path)
+    assert trimmed.meta.id == full.meta.id and trimmed.vocab is None
+    assert np.array_equal(trimmed.pq.indexes, full.pq.indexes) and np.array_equal(trimmed.pq.codes, full.pq.codes)
+
+
 def test_factory_config_switches():
     raw = spacy.blank("ru")
     raw.add_pipe("slovnet_ner", config={"normalize": False, "postprocess": False})
