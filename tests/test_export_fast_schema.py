@@ -305,3 +305,18 @@ def test_fast_check_and_jsonschema_agree_on_random_values(changes):
 @given(st.from_regex(r"\A[0-9.~?%/-]{0,12}\Z") | st.from_regex(r"\A\d{4}(-\d{2}(-\d{2})?)?[~?%]?\Z"))
 def test_fast_check_and_jsonschema_agree_on_date_like_strings(date):
     assert_agree(_set(BASE, ("persons", 0, "events", 0, "date"), date))
+
+
+def test_null_or_a_typed_value_is_checked_as_a_type_list():
+    rewrite = export._null_or_as_type_list
+    bbox = {"oneOf": [{"type": "null"}, {"type": "array", "items": {"type": "number"}, "minItems": 4}]}
+    assert rewrite(bbox) == {"type": ["null", "array"], "items": {"type": "number"}, "minItems": 4}
+    fast = export._fast_schema(export._schema())
+    assert "oneOf" not in json.dumps(fast["properties"]["entities"]["items"]["properties"]["bbox"])
+    assert fast["$defs"]["date_or_null"]["type"] == ["null", "string"]
+    # keywords that would also constrain null (enum, const, not, ...) keep the oneOf
+    for branch in ({"type": "string", "enum": ["a"]}, {"type": "string", "not": {"const": "b"}},
+                   {"type": ["string", "null"]}, {"$ref": "#/$defs/lang"}):
+        node = {"oneOf": [{"type": "null"}, branch]}
+        assert rewrite(node) == node
+    assert rewrite({"oneOf": [{"type": "null"}, {"type": "string"}], "type": "string"})["oneOf"]
