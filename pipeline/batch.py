@@ -221,7 +221,7 @@ def _reader_for(options: PageOptions) -> PageReader:
 
 
 def _init_worker(options: PageOptions) -> None:
-    _reader_for(options)  # load the models before the first page arrives
+    _reader_for(options)  # the language profiles load here, each NER model with the first text in its language
 
 
 @dataclass
@@ -235,7 +235,7 @@ class TaskResult:
 
 def page_runs(src: SourceFile) -> list[tuple[int, ...]]:
     """How a document's pages go out as tasks: a PDF in runs of at most RUN_PAGES pages, of
-    even length; an image file page by page. It depends on the document alone, so the
+    near-equal length (13 pages: 6 + 7); an image file page by page. It depends on the document alone, so the
     entities found (batched per run) are the same whatever --jobs is."""
     numbers = range(1, src.page_count + 1)
     if src.format != "pdf" or src.page_count == 1:
