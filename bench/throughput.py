@@ -16,7 +16,9 @@ cores):
   because a shared machine's speed drifts over the minutes a run takes;
 * `testimony run SCANS --jobs N` end to end (a fresh output folder, models
   loaded in the timed run), with its ratio to the bare tesseract rate;
-* `testimony run PDFS --jobs N` on the text-layer pages, in pages/s per core.
+* `testimony run PDFS --jobs N` on the text-layer pages, in pages/s per core
+  (`--repeat R`: R runs, the table gives the median one and lists them all,
+  because a shared machine's speed moves such a short run by 10-20 %).
 
 While testimony runs, the resident memory (RSS) of every worker process is
 sampled (tesseract children not counted: they come and go per page); the
@@ -265,6 +267,9 @@ def main() -> None:
     parser.add_argument("--paper", choices=("a5", "a4"), default="a5", help="scan page size (default a5)")
     parser.add_argument("--pages-per-pdf", type=int, default=20, help="pages per text-layer PDF (default 20)")
     parser.add_argument("--no-entities", action="store_true", help="pass --no-entities to testimony (text only)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run testimony on the text-layer PDFs this many times for each N; the table gives "
+                             "the median run and the spread (default 1)")
     parser.add_argument("--workdir", type=Path, help="keep the generated inputs and outputs here")
     args = parser.parse_args()
     jobs_list = sorted({int(j) for j in args.jobs.split(",") if j.strip()})
@@ -302,9 +307,15 @@ def main() -> None:
             rows.append(("bare tesseract rus+kaz, scans (mean of before/after)", jobs, len(images), bare, None))
             rows.append(("testimony run, scans", jobs, result["pages"], result["seconds"], result | {"bare": bare}))
         if args.text_pages:
-            result = testimony(pdfs, work / f"out-text-{jobs}", jobs, args.pages_per_pdf, extra)
+            runs = []
+            for _ in range(args.repeat):
+                runs.append(testimony(pdfs, work / f"out-text-{jobs}", jobs, args.pages_per_pdf, extra))
+                print(f"  testimony text N={jobs}: {runs[-1]['pages'] / runs[-1]['seconds']:.2f} pages/s", flush=True)
+            runs.sort(key=lambda r: r["seconds"])
+            result = runs[len(runs) // 2]  # the median run (the upper one of an even count)
+            if len(runs) > 1:
+                result["spread"] = [r["pages"] / r["seconds"] / jobs for r in runs]
             rows.append(("testimony run, text-layer PDFs", jobs, result["pages"], result["seconds"], result))
-            print(f"  testimony text N={jobs}: {result['pages'] / result['seconds']:.2f} pages/s", flush=True)
 
     print()
     print("| run | N | pages | wall s | pages/s | pages/s per core | vs bare tesseract | speed-up vs N=1 "
@@ -327,6 +338,9 @@ def main() -> None:
             print(f"  {name}, N={jobs}: {pages / info['run_seconds']:.2f} pages/s over {info['run_seconds']:.1f} s; "
                   f"{steady} pages/s from the first record written to the end; "
                   f"{info['workers']} worker process(es); main process peak {mb(info['main_peak'])} MB")
+            if info.get("spread"):
+                print(f"    all {len(info['spread'])} runs, pages/s per core (wall): "
+                      + ", ".join(f"{rate:.2f}" for rate in sorted(info["spread"])))
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
 
