@@ -840,7 +840,6 @@ class SlovnetNER:
         use_morph: bool = True,
     ):
         self.name = name
-        self.batch_size = batch_size
         self.ner = load_slovnet(ner_path, navec_path, batch_size)
         self.morph = load_morph() if use_morph and (normalize or postprocess) else None
         self.normalizer = Normalizer(self.morph) if normalize else None
@@ -882,14 +881,13 @@ class SlovnetNER:
         return [self.postprocessor(view, spans, toks) for view, spans, toks in zip(views, raw, tokens)]
 
     def _tag(self, word_lists: List[List[str]]) -> Iterator[List[str]]:
-        """Slovnet's BIO tags for each list of words, `batch_size` lists at a time (its NERInfer
-        without the tokenising)."""
+        """Slovnet's BIO tags for each list of words (its NERInfer without the tokenising); the
+        encoder cuts the lists into batches of the `batch_size` the model was loaded with."""
         infer = self.ner.infer
         transitions = infer.model.head.crf.transitions.array
-        for start in range(0, len(word_lists), self.batch_size):
-            for batch in infer.encoder(word_lists[start : start + self.batch_size]):
-                emissions = infer.model(batch.word_id, batch.shape_id, batch.pad_mask)
-                yield from infer.decoder(_viterbi(emissions, ~batch.pad_mask, transitions))
+        for batch in infer.encoder(word_lists):
+            emissions = infer.model(batch.word_id, batch.shape_id, batch.pad_mask)
+            yield from infer.decoder(_viterbi(emissions, ~batch.pad_mask, transitions))
 
     def _set_ents(self, doc: Doc, spans: Sequence[CharSpan]) -> Doc:
         ents = []
