@@ -285,7 +285,7 @@ def RichMultiHashEmbed(
 def fold_embedding_projection(nlp) -> bool:
     """Rewrite a loaded kk pipeline's tok2vec embedding for inference; True when it was done.
 
-    Same model, same outputs up to float32 rounding (tests/test_kazakh.py compares the
+    Same model, same outputs up to float32 rounding (tests/test_kazakh_model.py compares the
     entities on KazNERD-style text); training is unaffected (it never sees this layer).
     Leaves a pipeline of any other shape untouched.
     """
