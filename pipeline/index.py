@@ -270,11 +270,12 @@ def build_index(records: Iterable[dict]) -> list[dict]:
 def write_index(out_dir: Path, stderr: Optional[TextIO] = None) -> tuple[Path, int, int]:
     """Write OUT/persons.jsonl atomically; returns (path, people, person records read)."""
     out_dir = Path(out_dir)
-    records = list(read_records(out_dir, stderr))
-    lines = build_index(records)
+    # Records stream through: only their persons are kept, not the page texts and entities
+    # of a whole archive's folder at once.
+    lines = build_index(read_records(out_dir, stderr))
     path = out_dir / INDEX_FILE
     export.write_text_atomic(path, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
-    return path, len(lines), sum(len(r.get("persons", [])) for r in records)
+    return path, len(lines), sum(len(line["sources"]) for line in lines)  # each person record is in one line
 
 
 def main(out_dir: Path, stderr: Optional[TextIO] = None) -> int:

@@ -149,3 +149,25 @@ def test_ids_are_stable_across_runs():
     records = [record("aaaa", person("p1", "Соколова", "Вера", "Андреевна")),
                record("bbbb", person("p1", "Соколова", "Вера", "Андреевна"))]
     assert [line["id"] for line in merged(*records)] == [line["id"] for line in merged(*reversed(records))]
+
+
+def test_index_keeps_persons_not_whole_records_in_memory(tmp_path):
+    """An archive's output folder holds far more page text than fits in memory: the index reads the
+    records one at a time and keeps only their persons (40 records of 400,000 Cyrillic characters,
+    35 MB of memory when held together)."""
+    import tracemalloc
+
+    page_text = "Выписка из протокола Особого совещания при НКВД СССР. " * 7500  # ~400 kB
+    for n in range(40):
+        doc_id = f"{n:016x}"
+        rec = record(doc_id, person("p1", "Соколова", "Вера", "Андреевна"), person("p2", f"Иванов{n}", "Пётр"))
+        rec["pages"] = [{"number": 1, "text": page_text}]
+        write_json_atomic(tmp_path / f"{doc_id}.json", rec)
+    tracemalloc.start()
+    try:
+        _, people, read = index.write_index(tmp_path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (people, read) == (41, 80)
+    assert peak < 10_000_000  # one record being read (file bytes, text, parsed), not forty
