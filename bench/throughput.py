@@ -222,6 +222,9 @@ def testimony(inputs: Path, out: Path, jobs: int, pages_per_record: int, extra: 
     if proc.returncode != 0:
         sys.exit(f"testimony failed ({proc.returncode}):\n{err.decode(errors='replace')[-2000:]}")
     summary = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    if watch.at_100 is None and summary["pages"] >= 100:
+        # the 100th page was the last, and the run ended before a sample saw its record
+        watch.at_100 = max(watch.peaks.values(), default=0)
     return {
         "seconds": seconds,
         "pages": summary["pages"],
