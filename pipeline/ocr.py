@@ -66,6 +66,11 @@ LATIN_MODELS = {"de": "deu", "pl": "pol", "en": "eng"}
 # the Latin-script models (a German letter read as Cyrillic scores about 0.4).
 LATIN_RETRY_CONFIDENCE = 0.7
 LATIN_MARGIN = 0.1  # the Latin reading must be this much more confident to win
+# With no Latin-script candidate, a poorly read page is first read with this model alone to tell
+# its script: a German letter scores 0.91 with it and 0.41 with the Cyrillic model; Russian and
+# Kazakh pages, clean or blurred past reading, score 0.14-0.54 with it and never 0.1 above the
+# Cyrillic model (tests/test_ocr.py).
+SCRIPT_PROBE_MODEL = "eng"
 
 
 def _whitelist(kazakh: bool, ukrainian: bool = False) -> str:
@@ -399,6 +404,24 @@ def latin_model(languages: tuple[str, ...]) -> Optional[str]:
     return "+".join(dict.fromkeys(models)) or None
 
 
+def _latin_script_reading(pixels: bytes, dpi: int, cyrillic: list[dict], timeout: float):
+    """(model, words) when the page is in a Latin script though no Latin-script language is a
+    candidate, else None: a letter in German must not come out as Cyrillic debris, which the
+    language tags and the NER would then take for Russian or Kazakh. The probe's reading must be
+    confident in itself and beat the Cyrillic one; the page is then read with every Latin-script
+    model installed, so that its umlauts and Polish letters come out right."""
+    if SCRIPT_PROBE_MODEL not in installed_models():
+        return None
+    probe = _parse_tsv(_run_tesseract(pixels, SCRIPT_PROBE_MODEL, dpi, PSM, _latin_whitelist(), timeout))
+    confidence = _mean_confidence(probe)
+    if confidence < LATIN_RETRY_CONFIDENCE or confidence <= _mean_confidence(cyrillic) + LATIN_MARGIN:
+        return None
+    model = latin_model(tuple(LATIN_MODELS))
+    if model == SCRIPT_PROBE_MODEL:
+        return model, probe
+    return model, _parse_tsv(_run_tesseract(pixels, model, dpi, PSM, _latin_whitelist(), timeout))
+
+
 def _looks_russian(words: list[dict]) -> bool:
     """Some Kazakh-only letters, but too few for any Kazakh text on the page."""
     letters = kk = 0
@@ -438,7 +461,9 @@ def ocr_page(
     `extra_languages` are further candidate languages (e.g. de, uk, pl): with
     "auto", Ukrainian letters are allowed when uk is one, and a page the
     Cyrillic model reads poorly is read again with the Latin-script models of
-    de/pl/en, keeping the more confident reading.
+    de/pl/en, keeping the more confident reading. With none of those, such a
+    page is still read in Latin letters when a probe shows it is in a Latin
+    script (`_latin_script_reading`); its language tags then say "und".
     `dpi` is the image's real resolution (tesseract guesses badly without it;
     300 is assumed when unknown).  Word boxes are in pixels of `image`.
     """
@@ -457,11 +482,16 @@ def ocr_page(
     ukrainian = lang == "auto" and "uk" in extra_languages
     words = _read(pixels, dpi, kazakh=lang != "ru", ukrainian=ukrainian, timeout=timeout)
     model = MODEL
-    latin = latin_model(extra_languages) if lang == "auto" else None
-    if latin and _mean_confidence(words) < LATIN_RETRY_CONFIDENCE:
-        other = _parse_tsv(_run_tesseract(pixels, latin, dpi, PSM, _latin_whitelist(), timeout))
-        if _mean_confidence(other) > _mean_confidence(words) + LATIN_MARGIN:
-            words, model = other, latin
+    if lang == "auto" and _mean_confidence(words) < LATIN_RETRY_CONFIDENCE:
+        latin = latin_model(extra_languages)
+        if latin:  # Latin-script languages are expected: their models read the page again
+            other = _parse_tsv(_run_tesseract(pixels, latin, dpi, PSM, _latin_whitelist(), timeout))
+            if _mean_confidence(other) > _mean_confidence(words) + LATIN_MARGIN:
+                words, model = other, latin
+        else:
+            found = _latin_script_reading(pixels, dpi, words, timeout)
+            if found:
+                model, words = found
     if model == MODEL and lang == "auto" and _looks_russian(words):
         # A Russian page read with the Kazakh letters allowed gains a few false
         # ones (ө for е/о, қ for к on blurred glyphs); reading it again without
