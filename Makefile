@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-script-cyrl \
-                tesseract-ocr-deu tesseract-ocr-pol
+                tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-pol
 # `make test` also needs a real browser for the review page's test (Debian's, not a download)
 # and the fonts the sample scans are drawn with.
 TEST_APT_PACKAGES := chromium chromium-driver fonts-dejavu-core
