@@ -101,6 +101,9 @@ class EntityCleanup:
         ents: list[Span] = []
         text = doc.text  # built anew on every access: read it once
         for ent in doc.ents:
+            ent = _within_one_cell(ent)
+            if ent is None:
+                continue
             if ent.label_ in ("PERSON", "PLACE"):
                 ent = _without_edge_words(ent, NOT_NAMES)  # "Родины Тухачевского" -> "Тухачевского"
                 if ent is None or not ent.text[:1].isupper() or \
@@ -185,6 +188,28 @@ def make_entity_cleanup(nlp: Language, name: str) -> EntityCleanup:
     return EntityCleanup()
 
 
+def _within_one_cell(ent: Span) -> Optional[Span]:
+    """The part of `ent` in one cell of a form. OCR joins a form's cells with TABs (`ocr._assemble`:
+    "Переведена на Спасски лагпуннт<TAB>пр. № 212"), and no name, place or body runs from one cell
+    into the next. The first part that is more than a form label or a stray letter stays
+    ("Г. Житомир<TAB>Национальность" -> "Г. Житомир"; "Фамилия<TAB>Иванова" -> "Иванова");
+    None if no part is."""
+    doc = ent.doc
+    pieces, start = [], ent.start
+    for i in range(ent.start, ent.end + 1):
+        if i == ent.end or "\t" in doc[i].text:
+            if i > start:
+                pieces.append((start, i))
+            start = i + 1
+    if pieces == [(ent.start, ent.end)]:
+        return ent
+    for first, last in pieces:
+        words = [w.lower() for w in _WORDS.findall(doc[first:last].text)]
+        if sum(len(w) for w in words) >= 2 and not all(w in NOT_NAMES or w in FRAME_WORDS for w in words):
+            return Span(doc, first, last, label=ent.label_)
+    return None
+
+
 def _without_frame_words(ent: Span) -> Optional[Span]:
     """Trim heading words off either end ("Алма-Ата СПРАВКА"); None when nothing else is left."""
     start, end = ent.start, ent.end
@@ -203,8 +228,9 @@ _PLACE_CUES = {"рождения", "жительства", "местожител
 
 def _town_not_initial(ent: Span) -> bool:
     """ "г. Житомир" after "Место рождения" or "в" is a town, not an initial and a surname."""
-    if len(ent) < 3 or ent[0].lower_ not in ("г", "г.") or ent.start == 0:
-        return False
+    first = ent[0].lower_
+    if first not in ("г", "г.") or len(ent) < (3 if first == "г" else 2) or ent.start == 0:
+        return False  # "г" "." "Житомир", or "Г." as one token
     before = ent.doc[ent.start - 1]
     if before.is_punct and ent.start > 1:
         before = ent.doc[ent.start - 2]
