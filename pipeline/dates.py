@@ -324,6 +324,22 @@ def _clean(text: str) -> tuple[str, list[int]]:
     return "".join(keep), pos
 
 
+_LINE_BREAK = re.compile(r"[ \t]*\r?\n\s*")
+_YEAR_WORD_ALONE = re.compile(YEAR_WORD, re.I)
+
+
+def _without_next_line_label(clean: str, s: int, e: int) -> int:
+    """The end of a date that took the next line's first word for its year word: on a form,
+    "1899" typed above the label "Год рождения" is the year alone. Only a capitalised year word
+    after a line break goes; "1937\nгода" in running text keeps it."""
+    last = None
+    for last in _LINE_BREAK.finditer(clean, s, e):
+        pass
+    if last is None or last.end() >= e or not clean[last.end()].isupper():
+        return e
+    return last.start() if _YEAR_WORD_ALONE.fullmatch(clean, last.end(), e) else e
+
+
 def _candidates(clean: str) -> Iterator[tuple[int, int, str, float]]:
     for rx, handler in _PATTERNS:
         pos = 0
@@ -335,7 +351,7 @@ def _candidates(clean: str) -> Iterator[tuple[int, int, str, float]]:
             s, e = m.span("span") if "span" in rx.groupindex and m["span"] else m.span()
             if _BAD_PREFIX.search(clean, max(0, s - 10), s):
                 continue
-            yield s, e, res[0], res[1]
+            yield s, _without_next_line_label(clean, s, e), res[0], res[1]
 
 
 def _compose(clean: str, ms: list[list]) -> list[list]:
