@@ -125,6 +125,8 @@ class EntityCleanup:
                 ent = self._cut_at_line_break(ent)
                 if ent is None:
                     continue
+            if ent.label_ == "PERSON" and len(ent) == 1 and _NEUTER_ADJECTIVE.search(ent.text):
+                continue  # "Акмолинское" (отделение): no name is a neuter adjective
             if ent.label_ == "PERSON" and _town_not_initial(ent):
                 ent = Span(doc, ent.start, ent.end, label="PLACE")  # "Место рождения Г. Житомир"
             if ent.label_ == "PERSON":
@@ -222,6 +224,8 @@ def _without_frame_words(ent: Span) -> Optional[Span]:
     return ent if (start, end) == (ent.start, ent.end) else Span(ent.doc, start, end, label=ent.label_)
 
 
+# Russian surnames take -ский/-ская, never the neuter -ское/-цкое of "Акмолинское отделение".
+_NEUTER_ADJECTIVE = re.compile(r"[сц]кое$", re.I)
 _PLACE_CUES = {"рождения", "жительства", "местожительство", "в", "во", "из", "уроженка", "уроженец", "уроженке",
                "уроженки", "уроженца", "проживала", "проживал", "проживает", "проживающая", "выбыла", "выбыл"}
 

@@ -247,3 +247,10 @@ def test_town_after_place_of_birth_is_not_an_initial_and_a_surname(extractor, te
     # "Житомир Г." through as a person unless a TAB and the next cell's label ran into the span
     assert found(extractor, text) >= {("PLACE", "Житомир")}
     assert not {value for label, value in found(extractor, text) if label == "PERSON"}
+
+
+def test_a_neuter_adjective_is_not_a_person(extractor):
+    # the bottom row of a camp card: "Личное дело №" and "Отделение" under their values
+    text = "Ж-114/2\tАкмолинское\nЛичное дело №\tОтделение"
+    assert not {value for label, value in found(extractor, text) if label == "PERSON"}
+    assert ("PERSON", "Покровский Иван") in found(extractor, "Допрошен Покровский Иван.")
