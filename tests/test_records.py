@@ -291,6 +291,18 @@ def test_sentence_term_in_words_and_article(builder):
     assert sentence["charge"] == "ст. 58-10" and sentence["term_years"] == 10
 
 
+@pytest.mark.parametrize("lang, text, term, years", [
+    ("ru", "[[PERSON|Лисовская А. Г.]] осуждена [[DATE|3.XI.1937]] по ст. 58-10 УК РСФСР к 8 (восьми) годам "
+           "лишения свободы в ИТЛ.", "к 8 (восьми) годам лишения свободы в ИТЛ", 8),
+    ("kk", "[[PERSON|Лисовская Анна]] [[DATE|1937 жылғы 3 қарашадағы|1937-11-03]] қаулысымен 8 жылға бас "
+           "бостандығынан айыруға сотталған.", "8 жылға бас бостандығынан айыруға", 8),
+    ("kk", "[[PERSON|Бекмағамбетов Сейіт]] [[DATE|1937 жылы|1937]] 10 жылға сотталды.", "10 жылға", 10),
+], ids=["ru-number-in-words-in-brackets", "kk-deprivation-of-liberty", "kk-verb-not-in-the-term"])
+def test_sentence_term_as_written(builder, lang, text, term, years):
+    (sentence,) = [e for e in persons_of(builder, (lang, text))[0]["events"] if e["type"] == "sentence"]
+    assert (sentence["term"], sentence["term_years"]) == (term, years)
+
+
 def test_spouse_relation_both_ways(builder):
     persons = persons_of(builder, ("ru", "Дело о [[PERSON|Корниловой Ольге Петровне|Корнилова Ольга Петровна]], жене "
                                          "изменника Родины [[PERSON|Корнилова И. С.|Корнилов И. С.]]."))
