@@ -383,6 +383,11 @@ def _latin_whitelist() -> str:
     return "".join(dict.fromkeys(letters + letters.upper() + _DIGITS + _PUNCT))
 
 
+def _read_latin(pixels: bytes, model: str, dpi: int, timeout: float) -> list[dict]:
+    """The page's words read with Latin-script `model` ("deu", "deu+pol+eng", the "eng" probe)."""
+    return _parse_tsv(_run_tesseract(pixels, model, dpi, PSM, _latin_whitelist(), timeout))
+
+
 def _mean_confidence(words: list[dict]) -> float:
     return sum(w["conf"] for w in words) / len(words) if words else 0.0
 
@@ -412,14 +417,14 @@ def _latin_script_reading(pixels: bytes, dpi: int, cyrillic: list[dict], timeout
     model installed, so that its umlauts and Polish letters come out right."""
     if SCRIPT_PROBE_MODEL not in installed_models():
         return None
-    probe = _parse_tsv(_run_tesseract(pixels, SCRIPT_PROBE_MODEL, dpi, PSM, _latin_whitelist(), timeout))
+    probe = _read_latin(pixels, SCRIPT_PROBE_MODEL, dpi, timeout)
     confidence = _mean_confidence(probe)
     if confidence < LATIN_RETRY_CONFIDENCE or confidence <= _mean_confidence(cyrillic) + LATIN_MARGIN:
         return None
     model = latin_model(tuple(LATIN_MODELS))
     if model == SCRIPT_PROBE_MODEL:
         return model, probe
-    return model, _parse_tsv(_run_tesseract(pixels, model, dpi, PSM, _latin_whitelist(), timeout))
+    return model, _read_latin(pixels, model, dpi, timeout)
 
 
 def _looks_russian(words: list[dict]) -> bool:
@@ -485,7 +490,7 @@ def ocr_page(
     if lang == "auto" and _mean_confidence(words) < LATIN_RETRY_CONFIDENCE:
         latin = latin_model(extra_languages)
         if latin:  # Latin-script languages are expected: their models read the page again
-            other = _parse_tsv(_run_tesseract(pixels, latin, dpi, PSM, _latin_whitelist(), timeout))
+            other = _read_latin(pixels, latin, dpi, timeout)
             if _mean_confidence(other) > _mean_confidence(words) + LATIN_MARGIN:
                 words, model = other, latin
         else:
