@@ -5,7 +5,10 @@ Roman-numeral months ("15/VIII-37 г.") nor Kazakh forms ("1937 жылғы 15 т
 
 Output is ISO 8601 / EDTF at the precision the text gives: 1937, 1937-08, 1937-08-15,
 seasons 1937-21..24, approximate 1900~, decades 193X, intervals 1938/1946, and a day and
-month without a year as XXXX-08-15 (the caller may fill the year from context).
+month without a year as XXXX-08-15 (the caller may fill the year from context). A decade is
+EDTF's unspecified digit whether or not a year word follows ("в 30-х годах", "в конце 20-х"
+-> 193X, 192X); a chronology's entry that opens its line with the year ("1899, 12 мая. –
+Родилась") is that year's date (1899-05-12), not a day and month without one.
 
 Precision over recall for bare numbers: a four-digit number is a year only with a year word
 ("г.", "года", "гг.", "жылы", "ж.") or a clear lead-in ("в 1937", "Год рождения: 1902");
@@ -232,6 +235,20 @@ def _ru_day_month(m):
     return v and (v, 0.6)
 
 
+# A chronology's entry: the year opens the line, then the day and month it belongs to
+# ("1899, 12 мая. – Родилась в г. Самаре", "1917 г., октябрь.", "1937, 15 тамыз"). Only at a
+# line's start and only without a year after the month: "в 1899 г., 12 мая 1937 г." is two dates.
+@_rule(r"(?m)^[ \t]*(?:[-–—•*][ \t]*)?(?P<span>" + YEAR + R + rf"(?:[ \t]*{RU_YEAR_WORD})?[ \t]*[,.:]?[ \t]*"
+       + rf"(?:{DAY}{ORD}\s+)?(?P<mon>{RU_MONTH}|{KK_MONTH}))(?!\s*\d)")
+def _chronology(m):
+    if m["birth"]:  # "1899 г.р., 12 мая ...": a birth year, then another date's day
+        return None
+    mon = _ru_month(m["mon"]) or _kk_month(m["mon"])
+    day = int(m["day"]) if m["day"] else None
+    v = mon and _ymd(_year(m["year"]), mon, day)
+    return v and (v, 0.85)
+
+
 @_rule(L + YEAR + R + ORD + rf"\s*{YEAR_WORD}")
 def _year_word(m):
     y = _year(m["year"])
@@ -264,7 +281,13 @@ def _short_year(m):
     return f"19{m['yy']}", 0.6
 
 
+# Decades, EDTF's unspecified digit: "в 30-х годах", "1930-е годы" -> 193X. Without a year word
+# ("в конце 20-х", "в начале 1930-х", "в 30-е, когда ..."), two digits need a part-of-decade
+# word or the phrase's end: "в 20-х числах мая" is the days 20-29.
 @_rule(L + r"(?P<c>1[89]|20)?(?P<dec>\d)0-?(?:х|е|ые|ых)\s*(?:гг\.?|годы|годах|годов|годам|г\.)")
+@_rule(r"(?<!\w)(?:(?:(?:в|во|к|с|до|по)\s+)?(?:сам(?:ом|ому|ого)\s+)?(?:начал[еау]|конц[еау]|середин[еуы]"
+       r"|(?:первой|второй)\s+половин[еуы])\s+|(?:в|во|с|со|до|после|к)\s+(?=\d{4}|\d\d\S*\s*(?:[,.;:)!?\n]|$)))"
+       r"(?P<span>(?P<c>1[89]|20)?(?P<dec>\d)0-?(?:х|ых|е|ые))(?!\w)")
 def _decade(m):
     return f"{m['c'] or '19'}{m['dec']}X", 0.8 if m["c"] else 0.7
 
