@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import multiprocessing
 import os
+import signal
 import socket
 import sys
 import threading
@@ -34,8 +36,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Optional, TextIO
 
-from pipeline import __version__, export, imaging, ingest, language, ocr
-from pipeline.errors import ExitCode, InputError, TestimonyError, UsageError
+from pipeline import __version__, export, imaging, ingest, language, lifeline, ocr
+from pipeline.errors import ExitCode, InputError, OutputError, TestimonyError, UsageError
 from pipeline.ingest import SourceFile
 from pipeline.model import Document, DocumentInfo, LanguageSpan, Page
 
@@ -220,7 +222,11 @@ def _reader_for(options: PageOptions) -> PageReader:
     return reader
 
 
-def _init_worker(options: PageOptions) -> None:
+def _init_worker(options: PageOptions, parent_pid: int) -> None:
+    """A pool worker's start: it ends with the run (even a `kill -9` of it), and takes SIGTERM's
+    default action (the run's own SIGTERM handler, inherited through fork, is for the run)."""
+    lifeline.die_with_parent(parent_pid)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _reader_for(options)  # the language profiles load here, each NER model with the first text in its language
 
 
@@ -313,6 +319,11 @@ class PageExecutor:
     def close(self) -> None:
         pass
 
+    def abort(self, futures: Iterable[Any]) -> None:
+        """Stop at once, `futures` unread: the run was interrupted (Ctrl-C, SIGTERM) or stopped."""
+        for future in futures:
+            future.cancel()
+
 
 class InlinePool(PageExecutor):
     """`--jobs 1`: pages are read in this process, one at a time, as they are submitted."""
@@ -348,7 +359,9 @@ class LocalPool(PageExecutor):
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(self.options,))
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, initializer=_init_worker, initargs=(self.options, os.getpid())
+            )
         return self._pool
 
     def submit(self, src: SourceFile, numbers: tuple[int, ...]) -> Future:
@@ -373,6 +386,19 @@ class LocalPool(PageExecutor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def abort(self, futures: Iterable[Any]) -> None:
+        """The workers stop mid-page. The futures are not cancelled: the pool marks them all
+        broken when its workers go (and fails on a cancelled one, Python 3.11)."""
+        if self._pool is None:
+            return
+        self._pool.shutdown(wait=False)
+        self._pool = None
+        workers = multiprocessing.active_children()  # this run's only children are the pool's workers
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout=5)
 
 
 class DaskPool(PageExecutor):
@@ -502,7 +528,7 @@ class BatchRunner:
 
     def _fail(self, src: SourceFile, error: BaseException, page: Optional[int] = None) -> None:
         self.summary.failed += 1
-        entry = self.log.record(src.source, error, sha256=src.sha256 or None, page=page)
+        entry = self._logged(self.log.record, src.source, error, sha256=src.sha256 or None, page=page)
         self.summary.failures.append(
             {key: entry[key] for key in ("file", "id", "page", "stage", "error", "message", "hint")}
         )
@@ -516,8 +542,15 @@ class BatchRunner:
 
     def _warn(self, src: SourceFile, message: str) -> None:
         self.summary.warnings += 1
-        self.log.warn(src.source, message, sha256=src.sha256 or None)
+        self._logged(self.log.warn, src.source, message, sha256=src.sha256 or None)
         self._say(f"warning: {message}")
+
+    def _logged(self, write, *args, **kwargs) -> dict:
+        """An errors.jsonl line, or the run stops: a failure that cannot be recorded would be lost."""
+        try:
+            return write(*args, **kwargs)
+        except OSError as error:
+            raise export.folder_unavailable(self.log.path, error) from error
 
     # -- planning ----------------------------------------------------------
     def plan(self, inputs: Iterable[Path]) -> list[SourceFile]:
@@ -656,8 +689,7 @@ class BatchRunner:
                     for page, warnings in result.pages:
                         self._page_done(state, page, warnings)
         except BaseException:
-            for future in in_flight:
-                future.cancel()
+            executor.abort(list(in_flight))
             raise
 
     def _page_done(self, state: _Pending, page: Page, warnings: list[str]) -> None:
@@ -694,7 +726,9 @@ class BatchRunner:
             self._add_persons(document)
         try:
             path = export.write_document(document, self.out_dir)
-        except TestimonyError as error:
+        except OutputError as error:
+            if export.is_folder_failure(error):  # no later document could be written either: stop
+                raise export.folder_unavailable(export.output_path(self.out_dir, src.id), error.__cause__) from error
             self._fail(src, error)
             return
         self.summary.written += 1

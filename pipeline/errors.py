@@ -14,6 +14,7 @@ class ExitCode(enum.IntEnum):
     ok = 0
     documents_failed = 1  # the run finished, but some documents have error records
     usage = 2  # bad command line: nothing was processed
+    output_failed = 3  # the output folder stopped taking records (disk full, read-only): the run stopped
     interrupted = 130
 
 
@@ -74,3 +75,8 @@ class OcrError(TestimonyError):
 
 class OutputError(TestimonyError):
     stage = "export"
+
+
+class OutputUnavailable(OutputError):
+    """The output folder takes no more writes (disk full, quota, read-only, permissions): no
+    later document could be saved either, so the run stops instead of failing each one."""

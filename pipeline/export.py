@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Iterator, Optional
 
-from pipeline.errors import OutputError, TestimonyError
+from pipeline.errors import OutputError, OutputUnavailable, TestimonyError, UsageError
 from pipeline.model import Document, DocumentInfo, Entity, LanguageSpan, Page
 
 SCHEMA_ID = "testimony-record/1"
@@ -418,12 +419,58 @@ def existing_result(out_dir: Path, doc_id: str, sha256: str, version: str) -> Op
     return None
 
 
+# The errno values that mean the output folder takes no more writes, whatever the document.
+FOLDER_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def folder_unavailable(path: Path, error: OSError) -> OutputUnavailable:
+    """The run-stopping error for a write into the output folder that failed for the folder's sake."""
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = ("Free some space (or raise the quota) and run the same command again: the finished "
+                "documents are kept and are not read again.")
+    else:
+        hint = "Make the folder writable, or choose another --out, and run the same command again."
+    return OutputUnavailable(f"cannot write {path} ({reason}); the run stopped.", hint=hint)
+
+
+def is_folder_failure(error: BaseException) -> bool:
+    """True for an OSError (or an error caused by one) that no other document would escape."""
+    while error is not None and not isinstance(error, OSError):
+        error = error.__cause__
+    return isinstance(error, OSError) and error.errno in FOLDER_FULL_ERRNOS
+
+
+def check_output_folder(out_dir: Path) -> None:
+    """Make `out_dir` (and its parents) if needed and prove it takes files, before any work.
+
+    An operator's mistake (`--out` naming a file, a read-only folder or disk) becomes one clear
+    usage error instead of a traceback halfway through a batch. Writing a real probe file is the
+    only test that holds for root, read-only mounts, ACLs and network shares alike."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir} is a file, not a folder.",
+                         hint="Give a folder for the records; it is created if it does not exist.")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".testimony-probe-", suffix=".tmp"):
+            pass
+    except OSError as error:
+        raise UsageError(f"cannot write to the --out folder {out_dir} ({error.strerror or error}).",
+                         hint="Choose a folder you can write to, or fix its permissions.") from None
+
+
 class ErrorLog:
-    """`errors.jsonl`: one line per failed (or warned-about) file, appended as it happens."""
+    """`errors.jsonl`: one line per failed (or warned-about) file, appended as it happens.
+
+    Each line goes to the file in one write or not at all: a write cut short (disk full) is
+    undone, so a later run's first line is never glued to half a line. A torn last line left by
+    an older version or a crash of the file system is cut off when the log is opened."""
 
     def __init__(self, out_dir: Path, run_id: str):
         self.path = out_dir / ERRORS_FILE
         self.run_id = run_id
+        self._repaired = False
 
     def record(
         self,
@@ -447,14 +494,48 @@ class ErrorLog:
             "run": self.run_id,
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        self._append(line.encode("utf-8", errors="backslashreplace"))
         return entry
 
     def warn(self, file: str, message: str, *, sha256: Optional[str] = None, stage: str = "ingest") -> dict:
         warning = TestimonyError(message)
         warning.stage = stage
         return self.record(file, warning, sha256=sha256, level="warning")
+
+    def _append(self, data: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        try:
+            if not self._repaired:
+                repair_torn_tail(fd)
+                self._repaired = True
+            before = os.fstat(fd).st_size
+            try:
+                written = 0
+                while written < len(data):
+                    written += os.write(fd, data[written:])
+                os.fsync(fd)
+            except OSError:
+                os.ftruncate(fd, before)  # the line goes whole or not at all
+                raise
+        finally:
+            os.close(fd)
+
+
+def repair_torn_tail(fd: int) -> int:
+    """Cut a last line that has no newline (half a record) off a JSON-lines file; the bytes cut."""
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return 0
+    keep, position = 0, size
+    while position > 0:  # find the last newline, reading backwards in blocks
+        start = max(0, position - 65536)
+        block = os.pread(fd, position - start, start)
+        cut = block.rfind(b"\n")
+        if cut >= 0:
+            keep = start + cut + 1
+            break
+        position = start
+    os.ftruncate(fd, keep)
+    return size - keep
