@@ -14,9 +14,11 @@ script needs is embedded as JSON with <, > and & escaped, the script sets
 text with textContent only, and a Content-Security-Policy allows scripts
 from this server's /static only, so a `<script>` in a scan's text shows as text.
 
-Cross-site requests: the server binds 127.0.0.1 by default, refuses a Host
-header that is not this machine's (DNS rebinding), and POSTs must be JSON
-from a page of the same origin (Origin header checked when sent).
+Cross-site requests (guard.py): the server binds 127.0.0.1 by default, answers
+only to the host names on its allow-list (DNS rebinding; `--allow-host` adds
+names), and POSTs must be JSON objects from a page of this server (Origin
+checked when sent); a body it cannot store as it is (nested, not UTF-8, lone
+surrogates, too large) is refused with 400 or 413 before the store sees it.
 """
 
 from __future__ import annotations
@@ -27,16 +29,15 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
-from urllib.parse import urlsplit
 
 from flask import Flask, abort, jsonify, render_template, request, send_file, url_for
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from pipeline.review import store
+from pipeline.review import guard, store
+from pipeline.review.listening import ListenError, listen  # noqa: F401 - ListenError is what serve() raises
 from pipeline.review.images import PageImages
 
-LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
 MAX_BODY_BYTES = 32 * 1024
 LABEL_NAMES = {"PERSON": "person", "DATE": "date", "PLACE": "place", "ORG": "organisation"}
 STATUS_NAMES = {"unreviewed": "not reviewed", "in_progress": "in progress", "reviewed": "reviewed"}
@@ -150,7 +151,10 @@ def create_app(
     inputs: Optional[Iterable[Path]] = None,
     reviewer: Optional[str] = None,
     host: str = "127.0.0.1",
+    allow_hosts: Iterable[str] = (),
 ) -> Flask:
+    """The review app for `out_dir`; `host` is the bind address and, with `allow_hosts`, decides
+    which Host names it answers to (guard.allowed_hosts)."""
     out_dir = Path(out_dir).resolve()
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(
@@ -162,21 +166,21 @@ def create_app(
     app.jinja_env.globals["get_field"] = store.get_field
     records = Records(out_dir)
     images = PageImages(out_dir, inputs)
-    default_reviewer = (reviewer or os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer")[:64]
-    loopback_only = host in LOOPBACK_NAMES
+    default_reviewer = _default_reviewer(reviewer)
+    allowed = guard.allowed_hosts(host, allow_hosts)
     app.extensions["testimony"] = {"records": records, "images": images, "out_dir": out_dir}
 
     # ------------------------------------------------------------------ guards
     @app.before_request
     def check_origin():
-        host_header = request.host or ""
-        hostname = urlsplit(f"//{host_header}").hostname or ""
-        if loopback_only and hostname not in LOOPBACK_NAMES and f"[{hostname}]" not in LOOPBACK_NAMES:
-            abort(403, description="this review server answers only to requests for this machine (localhost)")
+        host_header = request.headers.get("Host") or request.host or ""
+        problem = guard.host_problem(host_header, allowed)
+        if problem:
+            abort(403, description=problem)
         if request.method not in ("GET", "HEAD", "OPTIONS"):
-            origin = request.headers.get("Origin")
-            if origin is not None and origin != f"{request.scheme}://{host_header}":
-                abort(403, description="cross-site request refused")
+            problem = guard.origin_problem(request.headers.get("Origin"), host_header, allowed)
+            if problem:
+                abort(403, description=problem)
             if not request.is_json:
                 abort(415, description="send JSON (Content-Type: application/json)")
 
@@ -360,9 +364,10 @@ def create_app(
     @app.post("/api/doc/<doc_id>/decisions")
     def api_decide(doc_id: str):
         record = record_or_abort(doc_id)
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            abort(400, description="the body must be a JSON object")
+        try:
+            body = guard.parse_json_body(request.get_data(cache=False))
+        except guard.BadBody as exc:
+            abort(400, description=str(exc))
         page_no = body.get("page", 1)
         if isinstance(page_no, bool) or not isinstance(page_no, int) or not 1 <= page_no <= len(record.get("pages") or []):
             abort(400, description="page must be a page number of this document")
@@ -382,6 +387,15 @@ def create_app(
     return app
 
 
+def _default_reviewer(reviewer: Optional[str]) -> str:
+    """--reviewer, else $USER: a name the store accepts (an undecodable $USER falls back to "reviewer")."""
+    name = reviewer or os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer"
+    try:
+        return store.clean_text(name[: store.MAX_REVIEWER_CHARS], "reviewer", allow_null=False) or "reviewer"
+    except store.InvalidDecision:
+        return "reviewer"
+
+
 def serve(
     out_dir: Path,
     *,
@@ -389,13 +403,22 @@ def serve(
     port: int = 8000,
     inputs: Optional[Iterable[Path]] = None,
     reviewer: Optional[str] = None,
+    allow_hosts: Iterable[str] = (),
     ready=None,
 ) -> None:
-    """Serve the review page until interrupted (threaded; decisions are locked per file)."""
+    """Serve the review page until interrupted (threaded; decisions are locked per file).
+
+    Raises ListenError when host:port cannot be listened on.
+    """
     from werkzeug.serving import make_server
 
-    app = create_app(out_dir, inputs=inputs, reviewer=reviewer, host=host)
-    server = make_server(host, port, app, threaded=True)
+    app = create_app(out_dir, inputs=inputs, reviewer=reviewer, host=host, allow_hosts=allow_hosts)
+    sock = listen(host, port)
+    try:
+        server = make_server(host, port, app, threaded=True, fd=sock.fileno())
+    finally:
+        sock.close()  # the server holds its own duplicate of the socket
+    server.server_name, server.server_port = host, server.port  # as HTTPServer.server_bind would set them
     if ready is not None:
         ready(server)
     try:

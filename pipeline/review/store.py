@@ -225,7 +225,7 @@ def submit(out_dir: Path, doc_id: str, request: dict, reviewer: str) -> dict:
 
 
 def clean_text(value: object, what: str, *, allow_null: bool = True, limit: int = MAX_VALUE_CHARS) -> Optional[str]:
-    """A string value from a client: NFC, trimmed, no control characters; "" means null."""
+    """A string value from a client: NFC, trimmed, no control characters or lone surrogates; "" means null."""
     if value is None:
         if allow_null:
             return None
@@ -237,6 +237,8 @@ def clean_text(value: object, what: str, *, allow_null: bool = True, limit: int 
         raise InvalidDecision(f"{what} is longer than {limit} characters")
     if any(unicodedata.category(ch) == "Cc" for ch in value):
         raise InvalidDecision(f"{what} contains control characters")
+    if any(unicodedata.category(ch) == "Cs" for ch in value):  # a lone surrogate cannot be written as UTF-8
+        raise InvalidDecision(f"{what} contains half of a UTF-16 surrogate pair, which is not text")
     if not value:
         if allow_null:
             return None
