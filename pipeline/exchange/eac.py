@@ -100,14 +100,19 @@ def _link(element: ET.Element, href: Optional[str]) -> None:
 
 
 def _name_entry(person: dict) -> ET.Element:
+    """The authority's name: its parts when they spell the full name, else the full name as one
+    part (a reviewer's corrected name, or a name the parts do not cover)."""
     entry = ET.Element("nameEntry")
     parts = name_parts(person)
-    for local_type, key in (("surname", "surname"), ("forename", "given"), ("patronymic", "patronymic")):
-        if parts[key]:
-            sub(entry, "part", parts[key], localType=local_type)
-    if not len(entry):
-        # no parts: the full name as written, or an empty part (nameEntry needs one)
-        sub(entry, "part", parts["full"] or "", localType="full" if parts["full"] else "unknown")
+    pieces = [(local_type, parts[key]) for local_type, key in
+              (("surname", "surname"), ("forename", "given"), ("patronymic", "patronymic")) if parts[key]]
+    full = " ".join((parts["full"] or "").split())
+    if pieces and (not full or " ".join(value for _, value in pieces) == full):
+        for local_type, value in pieces:
+            sub(entry, "part", value, localType=local_type)
+    else:
+        # the full name as written, or an empty part (nameEntry needs one)
+        sub(entry, "part", full, localType="full" if full else "unknown")
     return entry
 
 

@@ -4,6 +4,7 @@ and the small views of a record every export format needs (names, events, relati
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,9 +142,32 @@ def persons(record: dict) -> list[dict]:
     return [p for p in record.get("persons") or [] if isinstance(p, dict)]
 
 
+NAME_PARTS = ("surname", "given", "patronymic")
+
+
 def name_parts(person: dict) -> dict:
+    """The full name and its parts as every export writes them; a reviewer's correction wins.
+
+    The review store changes only the field a reviewer corrected, so the other name fields
+    still hold the machine's reading. When the full name was corrected, a part the reviewer
+    left alone that is not among the words of the new full name is that old reading, and is
+    left out; when parts were corrected and the full name was not, the full name is the parts.
+    """
     name = person.get("name") or {}
-    return {key: name.get(key) or None for key in ("full", "surname", "given", "patronymic")}
+    parts = {key: name.get(key) or None for key in ("full",) + NAME_PARTS}
+    corrected = set((person.get("review") or {}).get("corrected_fields") or [])
+    if "name.full" in corrected and parts["full"]:
+        words = set(_words(parts["full"]))
+        for key in NAME_PARTS:
+            if parts[key] and f"name.{key}" not in corrected and not set(_words(parts[key])) <= words:
+                parts[key] = None
+    elif corrected & {f"name.{key}" for key in NAME_PARTS}:
+        parts["full"] = " ".join(parts[key] for key in NAME_PARTS if parts[key]) or parts["full"]
+    return parts
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
 
 
 def display_name(person: dict) -> Optional[str]:

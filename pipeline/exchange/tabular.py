@@ -9,6 +9,7 @@ from typing import BinaryIO, Iterable
 
 from pipeline.exchange import records as R
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
 JOIN = " | "  # several events of one type in one cell, in the order the record gives them
 
 # Columns per event type: date and place for each, and the details an archive wants to sort by.
@@ -89,9 +90,22 @@ def _event_cells(person: dict) -> dict:
     return cells
 
 
+def spreadsheet_safe(value: str) -> str:
+    """The cell with a leading ' when a spreadsheet would read it as a formula (OWASP CSV injection).
+
+    A file named `=HYPERLINK("http://…").pdf` or a reviewer's correction starting with = + - @
+    (or a tab or carriage return, or spaces before one of those) is shown as text, not run.
+    Spreadsheets hide the apostrophe; no column of this CSV holds a negative number.
+    """
+    if value and (value[0] in FORMULA_STARTS or value.lstrip(" ")[:1] in FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(records: Iterable[dict], stream: BinaryIO, *, bom: bool = True) -> int:
     """Write the CSV; returns the number of person rows. UTF-8 with a byte-order mark by
-    default, so that Excel opens Cyrillic and Kazakh letters correctly."""
+    default, so that Excel opens Cyrillic and Kazakh letters correctly. Every cell goes
+    through spreadsheet_safe."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig" if bom else "utf-8", newline="", write_through=True)
     try:
         writer = csv.DictWriter(text, fieldnames=COLUMNS)
@@ -99,7 +113,7 @@ def write_csv(records: Iterable[dict], stream: BinaryIO, *, bom: bool = True) ->
         count = 0
         for record in records:
             for row in person_rows(record):
-                writer.writerow(row)
+                writer.writerow({column: spreadsheet_safe(str(value)) for column, value in row.items()})
                 count += 1
         text.flush()
     finally:
