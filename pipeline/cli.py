@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
-from pipeline import __version__
-from pipeline.errors import ExitCode, TestimonyError, UsageError
+from pipeline import __version__, export
+from pipeline.errors import ExitCode, OutputUnavailable, TestimonyError, UsageError
 
 DESCRIPTION = """\
 Turn scans of archival documents (Russian, Kazakh, or both on a page) into
-JSON records: page text with languages now, and entities and person records
-as the pipeline grows. One JSON file per document, named after the first 16
-hex digits of the file's sha256, in the output folder."""
+JSON records: page text with languages, entities (persons, dates, places,
+organisations, normalised) and person records (birth, arrest, sentence,
+transfer, release, death, rehabilitation, each with its evidence). One JSON
+file per document, named after the first 16 hex digits of the file's sha256,
+in the output folder."""
 
 RUN_EPILOG = """\
 Inputs: PNG, JPEG, TIFF (multi-page too) and PDF files, or folders searched
@@ -34,7 +38,14 @@ cluster (`dask scheduler` on one machine, `dask worker tcp://HOST:PORT
 --nthreads 1 --nworkers N` on each); the inputs must be readable at the same
 path on every worker, and the records are written here.
 
-Exit status: 0 all documents succeeded, 1 some documents failed, 2 usage error."""
+SIGTERM ends a run as Ctrl-C does (run.json says "interrupted"); worker processes
+end with the run, even when it is killed. When the output folder stops taking
+files (disk full, read-only), the run stops with a message: free space and run
+the same command again.
+
+Exit status: 0 all documents succeeded, 1 some documents failed, 2 usage error
+(nothing was processed), 3 the output folder could not be written and the run
+stopped, 130 interrupted."""
 
 
 def _jobs(value: str) -> int:
@@ -146,7 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     review.add_argument(
         "--host", default="127.0.0.1",
-        help="address to listen on (default: 127.0.0.1, this machine only; the page has no login)",
+        help="address to listen on (default: 127.0.0.1, this machine only; the page has no login, so "
+        "0.0.0.0 only on a network you trust)",
+    )
+    review.add_argument(
+        "--allow-host", action="append", default=[], metavar="NAME", dest="allow_hosts",
+        help="a host name the page may be reached by, besides the --host address and localhost; "
+        "repeatable. Requests for any other name are refused (403), which stops other web sites "
+        "from using the page through DNS rebinding. E.g. with --host 0.0.0.0 on a LAN, colleagues "
+        "reach http://server-name:8000/ only with --allow-host server-name",
     )
     review.add_argument(
         "--inputs", type=Path, action="append", metavar="DIR",
@@ -208,15 +227,19 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         candidates=candidates, progress=args.progress, entities=args.entities, scheduler=args.scheduler,
     )
     try:
-        summary = batch.run(args.inputs, options)
+        export.check_output_folder(options.out_dir)
+        with _sigterm_as_interrupt():
+            summary = batch.run(args.inputs, options)
     except KeyboardInterrupt:
         print(
             "testimony: interrupted. Finished documents are saved; run the same command again to continue.",
             file=sys.stderr,
         )
         return ExitCode.interrupted
-    except TestimonyError as error:  # the run itself could not go on (no scheduler, scheduler lost)
+    except TestimonyError as error:  # the run itself could not go on (no scheduler, scheduler lost, disk full)
         print(f"testimony: error: {error}", file=sys.stderr)
+        if isinstance(error, OutputUnavailable):
+            return ExitCode.output_failed
         return ExitCode.usage if isinstance(error, UsageError) else ExitCode.documents_failed
     print(f"testimony: {summary.line()}", file=sys.stderr)
     if args.entities:
@@ -233,6 +256,25 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return int(summary.exit_code)
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, systemd, a CI timeout) ends the run as Ctrl-C does: the records written are
+    kept, run.json says `interrupted`, the workers stop."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (an embedding program): leave SIGTERM to it
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _review(args: argparse.Namespace) -> int:
     if not args.out_dir.is_dir():
         print(f"testimony: error: {args.out_dir} is not a folder; give the --out folder of a `testimony run`.",
@@ -245,7 +287,14 @@ def _review(args: argparse.Namespace) -> int:
     if missing:
         print(f"testimony: error: --inputs not found: {', '.join(missing)}", file=sys.stderr)
         return ExitCode.usage
-    from pipeline.review.app import serve
+    from pipeline.review.app import ListenError, serve
+    from pipeline.review.guard import host_name
+
+    try:
+        allow_hosts = [host_name(name) for name in args.allow_hosts]
+    except ValueError as exc:
+        print(f"testimony: error: --allow-host: {exc}", file=sys.stderr)
+        return ExitCode.usage
 
     def ready(server) -> None:
         host = f"[{args.host}]" if ":" in args.host else args.host
@@ -253,7 +302,11 @@ def _review(args: argparse.Namespace) -> int:
               file=sys.stderr)
 
     try:
-        serve(args.out_dir, host=args.host, port=args.port, inputs=args.inputs, reviewer=args.reviewer, ready=ready)
+        serve(args.out_dir, host=args.host, port=args.port, inputs=args.inputs, reviewer=args.reviewer,
+              allow_hosts=allow_hosts, ready=ready)
+    except ListenError as exc:
+        print(f"testimony: error: {exc}", file=sys.stderr)
+        return ExitCode.usage
     except OSError as exc:
         print(f"testimony: error: cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
               "try another --port.", file=sys.stderr)
