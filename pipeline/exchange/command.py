@@ -15,7 +15,9 @@ Formats:
            (arrest_date, sentence_organ, sentence_charge, sentence_term, ...); several
            events of one type share a cell, joined with " | " in the same order in every
            column of that type. Written as UTF-8 with a byte-order mark so that Excel shows
-           Cyrillic and Kazakh letters correctly (--no-bom for other tools).
+           Cyrillic and Kazakh letters correctly (--no-bom for other tools). A cell that
+           starts with = + - @, a tab or a carriage return gets a leading ' so that a
+           spreadsheet shows it as text instead of running it as a formula.
   jsonl    one document record a line, exactly the JSON of the <id>.json files.
   tei      TEI P5 XML, one file per document (<id>.xml): the page text with names,
            places, organisations and dates marked where they occur, and the persons in
@@ -28,7 +30,8 @@ Formats:
 
 Without --out, csv, jsonl and jsonld go to standard output. Only the document records
 (<id>.json) in OUTPUT_DIR are read; errors.jsonl, run.json, persons.jsonl and reviews/ are not
-exported. Dates stay in the records' EDTF form (1937-08-15, 1937~, 1937-23 for autumn); the
+exported. Reviewers' decisions are applied: a corrected name is the name in every format.
+Dates stay in the records' EDTF form (1937-08-15, 1937~, 1937-23 for autumn); the
 XML formats add W3C date attributes where one fits.
 
 Exit status: 0 exported (also when there was nothing to export), 2 usage error
