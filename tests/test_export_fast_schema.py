@@ -29,6 +29,8 @@ def full_record() -> dict:
          "lang": "ru", "normalized": "Ковалёва Анна Ивановна", "confidence": 0.87, "bbox": [10, 20, 90, 40]},
         {"id": "e2", "label": "ORG", "text": TEXT[:7], "page": 1, "start": 0, "end": 7,
          "lang": "ru", "normalized": None, "confidence": 0.5, "bbox": None},
+        {"id": "e3", "label": "DATE", "text": TEXT[8:10], "page": 1, "start": 8, "end": 10,
+         "lang": "ru", "normalized": "193X", "confidence": 0.7, "bbox": None},
     ]
     data["persons"] = [
         {
@@ -49,6 +51,8 @@ def full_record() -> dict:
                 {"type": "death", "date": None, "place": None, "evidence": [], "date_without_year": "03-05",
                  "date_as_read": "1037"},
                 {"type": "other", "date": "../1950", "place": None, "evidence": []},
+                {"type": "residence", "date": "19XX", "place": None, "evidence": ["e3"]},
+                {"type": "other", "date": "1937-08-XX", "place": None, "evidence": []},
             ],
             "mentions": ["e1", "e2"],
         },
@@ -165,7 +169,14 @@ TARGETED = [
     *[("persons.0.events.0.date", date) for date in (
         "1937-13", "1937-00", "1937-02-32", "1937-02-00", "1937-25", "37", "19370", "1937-8-15", "15.VIII.1937",
         "1937~~", "1937?%", "1937/", "/1937", "../..", "1937/..", "1937-08-15/1938-01", "1937\n", "1937 ",
-        "١٩٣٧", "１９３７", "1937-21-01", "1937-24", "1937-08-15T00:00", 1937, ["1937"])],
+        "١٩٣٧", "１９３７", "1937-21-01", "1937-24", "1937-08-15T00:00", 1937, ["1937"],
+        # EDTF unspecified digits: level 1 and the pipeline's XXXX-MM-DD pass, the rest does not
+        "193X", "19XX", "1937-XX", "1937-08-XX", "1937-XX-XX", "XXXX-08-15", "193X~", "1937-XX-15", "XXXX",
+        "1XXX", "19X7", "193x", "193X-05", "XXXX-05", "XXXX-13-01", "1937-21-XX", "193X/1946")],
+    # a DATE entity's normalized value is a date; other labels' are not
+    *[("entities.2.normalized", value) for value in ("1937-08-15", "193X", "XXXX-08-15", None, "1937-XX-15",
+                                                      "в 30-х годах", "", 1937)],
+    ("entities.0.normalized", "193Y"), ("entities.2.label", "PERSON"), ("entities.0.label", "DATE"),
     # enums and const
     ("schema", "testimony-record/2"), ("schema", None), ("pages.0.method", "OCR"), ("pages.0.method", None),
     ("entities.0.label", "person"), ("entities.0.label", "MISC"), ("persons.0.gender", "f"),
@@ -239,6 +250,14 @@ def test_invalid_records_keep_jsonschemas_messages():
         "pages/0/method: 'magic' is not one of ['ocr', 'text-layer']",
         "persons/0/birth/date: '15.VIII.1937' is not valid under any of the given schemas",
     ]
+
+
+def test_a_date_entity_s_problem_names_its_normalized_value():
+    # the entity's anyOf (not a DATE, or a date) fails as a whole; the message names the value
+    data = _set(full_record(), ("entities", 2, "normalized"), "в 30-х годах")
+    assert export.contract_problems(data) == [
+        "entities/2/normalized: 'в 30-х годах' is not valid under any of the given schemas"]
+    assert export.contract_problems(_set(full_record(), ("entities", 0, "normalized"), "в 30-х годах")) == []
 
 
 @pytest.mark.parametrize(
