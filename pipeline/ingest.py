@@ -9,8 +9,11 @@ can be read by different workers.
 from __future__ import annotations
 
 import atexit
+import errno
 import hashlib
+import math
 import os
+import stat
 import threading
 import unicodedata
 import warnings
@@ -26,15 +29,16 @@ from pipeline.errors import (
     CorruptFile,
     EmptyFile,
     EncryptedPdf,
+    FileVanished,
     ImageTooLarge,
     InputError,
+    NotARegularFile,
     UnsupportedFormat,
 )
+from pipeline.filenames import source_name
+from pipeline.imaging import MAX_PAGE_PIXELS, map_rows
 
 RENDER_DPI = 300
-# A3 at 600 DPI is 70 megapixels; anything far beyond is not a page but a
-# decompression bomb (a small file that expands to gigabytes in memory).
-MAX_PAGE_PIXELS = 120_000_000
 # A PDF page whose text layer has fewer letters/digits than this is a scan
 # with stray characters (a page number, a stamp caption): it gets OCR.
 MIN_TEXT_LAYER_CHARS = 20
@@ -60,8 +64,9 @@ SIDECAR_SUFFIXES = {".md", ".txt", ".rtf", ".xml", ".json", ".jsonl", ".csv", ".
 class SourceFile:
     """An input file, identified by its content."""
 
-    path: Path
-    source: str  # path relative to the input root, with forward slashes
+    path: Path  # opens the file (a name that is not UTF-8 keeps its bytes as surrogates)
+    source: str  # path relative to the input root, with forward slashes; always printable (filenames.py)
+    source_encoding: Optional[str] = None  # the code page `source` was decoded with; None: UTF-8
     explicit: bool = False  # named on the command line rather than found in a folder
     sha256: str = ""
     format: str = ""
@@ -95,8 +100,9 @@ def discover(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Sourc
     found: list[SourceFile] = []
     for root in inputs:
         root = Path(root)
-        if root.is_file():
-            found.append(SourceFile(path=root, source=root.name, explicit=True))
+        if not root.is_dir():  # a file, or a pipe or device that `inspect` reports without opening
+            name, encoding = source_name(root)
+            found.append(SourceFile(path=root, source=name, source_encoding=encoding, explicit=True))
             continue
         for dirpath, dirnames, filenames in os.walk(root):
             here = Path(dirpath)
@@ -109,7 +115,8 @@ def discover(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Sourc
                 if name.startswith(".") or name.lower() in SKIPPED_NAMES:
                     continue
                 path = here / name
-                found.append(SourceFile(path=path, source=path.relative_to(root).as_posix()))
+                shown, encoding = source_name(path, root)
+                found.append(SourceFile(path=path, source=shown, source_encoding=encoding))
     return found
 
 
@@ -119,10 +126,14 @@ def is_sidecar(src: SourceFile) -> bool:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+        return _sha256_of_handle(handle)
+
+
+def _sha256_of_handle(handle) -> str:
+    digest = hashlib.sha256()
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(block)
     return digest.hexdigest()
 
 
@@ -161,18 +172,15 @@ def sniff(head: bytes) -> str:
 def inspect(src: SourceFile) -> SourceFile:
     """Fill in hash, format and page count; raise InputError for unreadable files."""
     name = src.source
-    try:
-        size = src.path.stat().st_size
-    except OSError as exc:
-        raise InputError(f"{name}: cannot be read ({exc.strerror}).", hint="Check that the file exists and that you may read it.") from exc
-    if size == 0:
-        raise EmptyFile(
-            f"{name}: the file is empty (0 bytes).",
-            hint="It was probably cut off while copying; copy or scan it again.",
-        )
-    with open(src.path, "rb") as handle:
+    with _open_regular(src) as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            raise EmptyFile(
+                f"{name}: the file is empty (0 bytes).",
+                hint="It was probably cut off while copying; copy or scan it again.",
+            )
         head = handle.read(2048)
-    src.sha256 = sha256_of(src.path)
+        handle.seek(0)
+        src.sha256 = _sha256_of_handle(handle)
     kind = sniff(head)
     claimed = EXTENSION_FORMATS.get(src.path.suffix.lower())
     if kind not in FORMAT_NAMES:
@@ -190,11 +198,71 @@ def inspect(src: SourceFile) -> SourceFile:
     return src
 
 
+# What a path that is not a regular file is, for the message that names it.
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device (character special file)"),
+    (stat.S_ISBLK, "a device (block special file)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def _open_regular(src: SourceFile):
+    """The file opened for reading, after checking it is a regular file.
+
+    A device may act when opened (a tape rewinds), so the type is checked before
+    opening; O_NONBLOCK and a second check on the opened file (fstat) make sure
+    that a pipe swapped in after that look neither blocks nor is read.
+    """
+    try:
+        _check_regular(src, os.stat(src.path).st_mode)
+        fd = os.open(src.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError as exc:
+        if os.path.islink(src.path):
+            raise NotARegularFile(
+                f"{src.source}: a link to {os.readlink(src.path)!r}, which does not exist; skipped.",
+                hint="Point the link at the scan, or remove it from the input folder.",
+            ) from exc
+        raise vanished(src) from exc
+    except OSError as exc:
+        raise InputError(
+            f"{src.source}: cannot be read ({exc.strerror}).",
+            hint="Check that you may read the file (its permissions), then run again.",
+        ) from exc
+    try:
+        _check_regular(src, os.fstat(fd).st_mode)
+    except NotARegularFile:
+        os.close(fd)
+        raise
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _check_regular(src: SourceFile, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((text for test, text in _FILE_KINDS if test(mode)), "not a regular file")
+    raise NotARegularFile(
+        f"{src.source}: {kind}, not a file; skipped, nothing was read from it.",
+        hint="Only regular files are read: give the scan itself, or remove this from the input folder.",
+    )
+
+
+def vanished(src: SourceFile) -> FileVanished:
+    return FileVanished(
+        f"{src.source}: disappeared while the batch ran (moved or deleted?).",
+        hint="Put it back, or check what moved it, and run the same command again: finished documents are kept.",
+    )
+
+
 def _open_image(src: SourceFile) -> Image.Image:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             image = Image.open(src.path)
+        except FileNotFoundError as exc:
+            raise vanished(src) from exc
         except Image.DecompressionBombError as exc:
             raise _too_large(src, None) from exc
         except (OSError, SyntaxError, ValueError) as exc:
@@ -209,7 +277,7 @@ def _too_large(src: SourceFile, pixels: Optional[int]) -> ImageTooLarge:
     size = f" ({pixels / 1e6:.0f} megapixels)" if pixels else ""
     return ImageTooLarge(
         f"{src.source}: the image is too large to be a page{size}; the limit is {MAX_PAGE_PIXELS / 1e6:.0f} megapixels.",
-        hint="It may be a damaged or malicious file; if it is a real scan, save it at 300-600 DPI.",
+        hint="It may be a damaged or malicious file; if it is a real scan, save it at 300-400 DPI, or split the page into parts.",
     )
 
 
@@ -226,33 +294,63 @@ def _image_page_count(src: SourceFile) -> int:
 
 
 def _pdf_page_count(src: SourceFile) -> int:
-    import pypdfium2 as pdfium
-
-    with open(src.path, "rb") as handle:
-        handle.seek(max(0, src.path.stat().st_size - 2048))
-        tail = handle.read()
+    try:
+        with open(src.path, "rb") as handle:
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - 2048))
+            tail = handle.read()
+    except FileNotFoundError as exc:
+        raise vanished(src) from exc
     if b"%%EOF" not in tail:
         raise CorruptFile(
             f"{src.source}: the PDF is truncated (it has no end-of-file marker).",
             hint="It was probably cut off while copying or downloading; copy or export it again.",
         )
+    with _open_pdf(src) as pdf:
+        count = len(pdf)
+    if count == 0:
+        raise _no_pages(src)
+    return count
+
+
+def _no_pages(src: SourceFile) -> CorruptFile:
+    return CorruptFile(
+        f"{src.source}: the PDF has no pages.",
+        hint="It holds nothing to read: export the document again, with its pages.",
+    )
+
+
+def _open_pdf(src: SourceFile):
+    """The PDF opened with PDFium; its failures said in words (PDFium's own say "Success" for a
+    PDF with no pages)."""
+    import pypdfium2 as pdfium
+
     try:
-        pdf = pdfium.PdfDocument(str(src.path))
+        return pdfium.PdfDocument(str(src.path))
     except pdfium.PdfiumError as exc:
+        if not os.path.exists(src.path):
+            raise vanished(src) from exc
         if "password" in str(exc).lower():
             raise EncryptedPdf(
                 f"{src.source}: the PDF is encrypted with a password.",
                 hint="Ask its owner for an unprotected copy (or remove the password), then run again.",
             ) from exc
+        if getattr(exc, "err_code", None) == 0 and _pdfminer_page_count(src.path) == 0:
+            raise _no_pages(src) from exc
         raise CorruptFile(
             f"{src.source}: the PDF is damaged and cannot be opened ({exc}).",
             hint="Export or scan it again.",
         ) from exc
-    with pdf:
-        count = len(pdf)
-    if count == 0:
-        raise CorruptFile(f"{src.source}: the PDF has no pages.", hint="Export or scan it again.")
-    return count
+
+
+def _pdfminer_page_count(path: Path) -> Optional[int]:
+    """The page count by pdfminer, a second opinion; None when it cannot read the file either."""
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(path) as pdf:
+            return len(pdf.pages)
+    except Exception:  # pdfminer raises many kinds on damaged files
+        return None
 
 
 def iter_pages(src: SourceFile, dpi: int = RENDER_DPI) -> Iterator[PageContent]:
@@ -271,6 +369,8 @@ def _load_image_page(src: SourceFile, number: int) -> PageContent:
     image = _open_image(src)
     try:
         image.seek(number - 1)
+        if image.width * image.height > MAX_PAGE_PIXELS:  # the file changed since `inspect`
+            raise _too_large(src, image.width * image.height)
         dpi = _dpi_of(image)
         image.load()
         page = ImageOps.exif_transpose(_to_8bit(image))
@@ -306,9 +406,9 @@ def _to_8bit(image: Image.Image) -> Image.Image:
     if image.mode.startswith("I"):
         import numpy as np
 
-        data = np.asarray(image, dtype=np.float64)
-        high = data.max() or 1.0
-        return Image.fromarray((data * (255.0 / high)).astype("uint8"), mode="L")
+        data = np.asarray(image)  # 2 or 4 bytes a pixel; floats only for a band of rows at a time
+        high = float(data.max()) or 1.0
+        return Image.fromarray(map_rows(data, lambda rows: rows.astype(np.float64) * (255.0 / high)), mode="L")
     if image.mode in ("LA", "RGBA", "PA") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -339,7 +439,10 @@ def _load_pdf_page(src: SourceFile, number: int, dpi: int) -> PageContent:
         return PageContent(number=number, text=text, warnings=warnings_)
     image, used_dpi = render_pdf_page(src, number, dpi)
     if used_dpi < dpi:
-        warnings_.append(f"{src.source}: page {number} is very large; rendered at {used_dpi} DPI instead of {dpi}.")
+        warnings_.append(
+            f"{src.source}: page {number} is very large; rendered at {used_dpi} DPI instead of {dpi} to stay within "
+            f"the limit of {MAX_PAGE_PIXELS / 1e6:.0f} megapixels a page, so small print may not be read."
+        )
     return PageContent(number=number, image=image, dpi=used_dpi, warnings=warnings_)
 
 
@@ -348,12 +451,12 @@ def render_pdf_page(src: SourceFile, number: int, dpi: int = RENDER_DPI) -> tupl
     import pypdfium2 as pdfium
 
     try:
-        with pdfium.PdfDocument(str(src.path)) as pdf:
+        with _open_pdf(src) as pdf:
             page = pdf[number - 1]
             width_pt, height_pt = page.get_size()
-            pixels = width_pt * height_pt * (dpi / 72.0) ** 2
-            if pixels > MAX_PAGE_PIXELS:
-                dpi = int(dpi * (MAX_PAGE_PIXELS / pixels) ** 0.5)
+            dpi = _dpi_within_budget(width_pt, height_pt, dpi)
+            if dpi < 1:
+                raise _too_large(src, None)
             bitmap = page.render(scale=dpi / 72.0, grayscale=True)
             image = bitmap.to_pil().convert("L")
             page.close()
@@ -363,6 +466,13 @@ def render_pdf_page(src: SourceFile, number: int, dpi: int = RENDER_DPI) -> tupl
             hint="Export or scan it again.",
         ) from exc
     return image, dpi
+
+
+def _dpi_within_budget(width_pt: float, height_pt: float, dpi: int) -> int:
+    """`dpi`, or the highest one at which the page fits the pixel budget (PDFium rounds sizes up)."""
+    while dpi >= 1 and (math.ceil(width_pt * dpi / 72.0) + 1) * (math.ceil(height_pt * dpi / 72.0) + 1) > MAX_PAGE_PIXELS:
+        dpi = min(dpi - 1, int(dpi * (MAX_PAGE_PIXELS / ((width_pt * dpi / 72.0 + 1) * (height_pt * dpi / 72.0 + 1))) ** 0.5))
+    return dpi
 
 
 def pdf_text_layer(path: Path, number: int, sha256: str = "") -> Optional[str]:

@@ -39,7 +39,8 @@ from typing import Optional
 
 from PIL import Image
 
-from pipeline.errors import OcrError
+from pipeline.errors import ImageTooLarge, OcrError
+from pipeline.imaging import MAX_PAGE_PIXELS, MIN_PAGE_SIDE
 from pipeline.model import Word
 
 MODEL = "Cyrillic"  # tesseract -l value for every mode, see the module docstring
@@ -471,10 +472,20 @@ def ocr_page(
     script (`_latin_script_reading`); its language tags then say "und".
     `dpi` is the image's real resolution (tesseract guesses badly without it;
     300 is assumed when unknown).  Word boxes are in pixels of `image`.
+    An image over the pixel budget is refused (ImageTooLarge); one too small
+    to hold a line of text reads as empty.
     """
     if lang not in ("auto", "ru", "kk"):
         raise OcrError(f"unknown OCR language '{lang}'.", hint="Use auto, ru or kk.")
     dpi = int(dpi) if dpi else 300
+    if image.width * image.height > MAX_PAGE_PIXELS:
+        raise ImageTooLarge(
+            f"the page image is {image.width}x{image.height} pixels, over the limit of "
+            f"{MAX_PAGE_PIXELS / 1e6:.0f} megapixels a page.",
+            hint="Rescan the page at 300-400 DPI, or split it into parts.",
+        )
+    if min(image.size) < MIN_PAGE_SIDE:  # no line of text fits; tesseract refuses under 3 px
+        return OcrResult(text="", width=image.width, height=image.height, dpi=dpi)
     if image.mode not in ("1", "L", "RGB"):
         image = image.convert("RGB")
     buf = io.BytesIO()
