@@ -56,15 +56,13 @@ def repair(record: dict, findings: list[Finding], check: Callable[[dict], list[F
 
 
 def _plan(findings: list[Finding]) -> list[_Fix]:
-    """One fix per place; nothing inside an item that goes anyway."""
+    """One fix per place; nothing inside a value or item that is replaced or goes anyway."""
     fixes: dict[tuple, _Fix] = {}
     for finding in findings:
         target = fix_for(finding.path)
         if target is not None and target[0] not in fixes:
             fixes[target[0]] = _Fix(target[0], target[1], finding)
-    dropped = [path for path, fix in fixes.items() if fix.value is _DROP]
-    return [fix for path, fix in fixes.items()
-            if not any(len(d) < len(path) and path[:len(d)] == d for d in dropped)]
+    return [fix for path, fix in fixes.items() if not any(path[:n] in fixes for n in range(1, len(path)))]
 
 
 def fix_for(path: tuple) -> Optional[tuple[tuple, object]]:

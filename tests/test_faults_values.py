@@ -236,6 +236,19 @@ def test_several_bad_values_each_get_their_own_warning(tmp_path):
     assert record["entities"][5]["normalized"] is None
     assert record["persons"][0]["birth"]["date"] is None and record["persons"][0]["events"][1]["date"] is None
     assert len(said) == 3
+    assert person(doc)["birth"]["date"] == "1899-13"  # the record is mended, not the Document
+
+
+def test_a_bug_in_the_mending_refuses_the_record_as_before(tmp_path, monkeypatch):
+    def broken(record, findings, check):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(export, "repair", broken)
+    doc = make_document()
+    entity(6)(doc).normalized = "193Y"
+    with pytest.raises(OutputError, match="entities/5/normalized.*mending failed"):
+        export.write_document(doc, tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("mutate", [
