@@ -163,10 +163,11 @@ def _forget(record: dict, entities: set, persons: set) -> None:
         lists += [event.get("evidence") for event in person.get("events") or [] if isinstance(event, dict)]
         for cited in lists:
             if isinstance(cited, list):
-                cited[:] = [e for e in cited if e not in entities]
+                cited[:] = [e for e in cited if not (isinstance(e, str) and e in entities)]
         relations = person.get("relations")
         if isinstance(relations, list):
-            relations[:] = [r for r in relations if not (isinstance(r, dict) and r.get("person") in persons)]
+            relations[:] = [r for r in relations if not (isinstance(r, dict) and isinstance(r.get("person"), str)
+                                                         and r["person"] in persons)]
 
 
 # --- warnings ------------------------------------------------------------------------------
