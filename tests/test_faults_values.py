@@ -206,10 +206,12 @@ def test_a_bad_evidence_id_is_removed_from_the_list(tmp_path, bad_id):
     doc = make_document()
     person(doc)["events"][1]["evidence"].append(bad_id)
     person(doc)["mentions"].append(bad_id)
+    person(doc)["birth"]["alternatives"][0]["evidence"].insert(0, bad_id)
     record, said = write(doc, tmp_path)
     assert record["persons"][0]["events"][1]["evidence"] == ["e6", "e7"]
     assert record["persons"][0]["mentions"] == ["e1"]
-    assert len(said) == 2 and all(repr(bad_id) in s or bad_id in s for s in said)
+    assert record["persons"][0]["birth"]["alternatives"][0]["evidence"] == ["e2"]
+    assert len(said) == 3 and all(repr(bad_id) in s or bad_id in s for s in said)
     assert any("event 2 (residence): evidence 2" in s for s in said) and any("mentions 1" in s for s in said)
 
 
