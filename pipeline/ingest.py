@@ -320,8 +320,9 @@ def _no_pages(src: SourceFile) -> CorruptFile:
 
 
 def _open_pdf(src: SourceFile):
-    """The PDF opened with PDFium; its failures said in words (PDFium's own say "Success" for a
-    PDF with no pages)."""
+    """The PDF opened with PDFium; its failures said in words. PDFium refuses a PDF with no pages
+    with its last error, which it does not reset: "Success", or the password of a PDF read
+    before it. So pdfminer counts the pages first."""
     import pypdfium2 as pdfium
 
     try:
@@ -329,13 +330,13 @@ def _open_pdf(src: SourceFile):
     except pdfium.PdfiumError as exc:
         if not os.path.exists(src.path):
             raise vanished(src) from exc
+        if _pdfminer_page_count(src.path) == 0:
+            raise _no_pages(src) from exc
         if "password" in str(exc).lower():
             raise EncryptedPdf(
                 f"{src.source}: the PDF is encrypted with a password.",
                 hint="Ask its owner for an unprotected copy (or remove the password), then run again.",
             ) from exc
-        if getattr(exc, "err_code", None) == 0 and _pdfminer_page_count(src.path) == 0:
-            raise _no_pages(src) from exc
         raise CorruptFile(
             f"{src.source}: the PDF is damaged and cannot be opened ({exc}).",
             hint="Export or scan it again.",
@@ -360,6 +361,8 @@ def iter_pages(src: SourceFile, dpi: int = RENDER_DPI) -> Iterator[PageContent]:
 
 def load_page(src: SourceFile, number: int, dpi: int = RENDER_DPI) -> PageContent:
     """Page `number` (1-based) of an inspected file: its text layer or its image."""
+    if not os.path.exists(src.path):  # before any library reports it as a damaged file
+        raise vanished(src)
     if src.format == "pdf":
         return _load_pdf_page(src, number, dpi)
     return _load_image_page(src, number)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from pipeline import ingest
-from pipeline.errors import CorruptFile, EmptyFile, EncryptedPdf, ImageTooLarge, UnsupportedFormat
+from pipeline import filenames, ingest
+from pipeline.errors import CorruptFile, EmptyFile, EncryptedPdf, ImageTooLarge, NotARegularFile, UnsupportedFormat
 from tests import samples
 
 
@@ -274,3 +277,92 @@ def test_an_open_pdf_serves_all_its_pages_and_a_changed_file_is_reopened(tmp_pat
     assert changed != first and "другой" in changed[0]
     ingest.close_cached_documents()
     assert not ingest._pdf_cache.docs
+
+
+@pytest.mark.parametrize(
+    "name, encoding",
+    [
+        ("протокол допроса №5.pdf", "cp1251"),
+        ("ДЕЛО 114/лист 2.tif", "cp1251"),
+        ("справка.pdf", "cp866"),
+        ("ДЕЛО 114/лист 2.tif", "cp866"),
+        ("Дело_Иванова №5.pdf", "cp866"),
+        ("déclaration.pdf", "cp1252"),
+        ("Müller Brief.png", "cp1252"),
+    ],
+)
+def test_names_that_are_not_utf8_are_shown_in_the_likeliest_code_page(name, encoding):
+    shown, found = filenames.decode_name(name.encode(encoding))
+    assert (shown, found) == (name, encoding)
+    assert shown.encode(found) == name.encode(encoding)  # reversible
+
+
+def test_utf8_names_stay_as_they_are_and_any_bytes_get_a_printable_name():
+    assert filenames.decode_name("Жұмабаев.pdf".encode()) == ("Жұмабаев.pdf", None)
+    for raw in (bytes(range(128, 256)), b"\x81\x8d\x8f\x90\x9d", b"\x98"):
+        shown, encoding = filenames.decode_name(raw)
+        assert shown.encode(encoding) == raw
+        shown.encode("utf-8")  # printable: no lone surrogates
+
+
+def test_discover_keeps_the_real_path_and_shows_a_decoded_name(tmp_path):
+    folder = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), "дело".encode("cp1251"))))
+    folder.mkdir()
+    path = samples.save_png(Path(os.fsdecode(os.path.join(os.fsencode(folder), "лист 1.png".encode("cp1251")))))
+    (found,) = ingest.discover([tmp_path])
+    assert (found.source, found.source_encoding, found.path) == ("дело/лист 1.png", "cp1251", path)
+    assert inspected(found.path, found.source).format == "png"
+
+
+def test_a_named_pipe_is_never_opened(tmp_path):
+    os.mkfifo(tmp_path / "scan.png")
+    (found,) = ingest.discover([tmp_path / "scan.png"])  # named on the command line: not a folder
+    assert found.explicit
+    with pytest.raises(NotARegularFile, match="named pipe"):
+        ingest.inspect(found)  # returns at once: O_NONBLOCK, and the type is checked first
+
+
+def test_sixteen_bit_scans_convert_band_by_band_to_the_same_pixels(tmp_path, monkeypatch):
+    import numpy as np
+
+    from pipeline import imaging
+
+    monkeypatch.setattr(imaging, "BAND_PIXELS", 1_000)
+    data = (np.random.default_rng(3).random((130, 70)) * 65535).astype(np.uint16)
+    converted = np.asarray(ingest._to_8bit(Image.fromarray(data)))
+    whole = data.astype(np.float64)
+    assert np.array_equal(converted, (whole * (255.0 / whole.max())).astype("uint8"))
+
+
+def test_a_huge_pdf_page_is_rendered_within_the_pixel_budget(tmp_path, monkeypatch):
+    from fpdf import FPDF
+
+    monkeypatch.setattr(ingest, "MAX_PAGE_PIXELS", 2_000_000)
+    pdf = FPDF(unit="pt", format=(2000, 1000))
+    pdf.add_page()
+    pdf.output(str(tmp_path / "poster.pdf"))
+    src = inspected(tmp_path / "poster.pdf")
+    page = ingest.load_page(src, 1)
+    assert page.image.width * page.image.height <= 2_000_000 and page.dpi < 300
+    assert page.warnings == [
+        f"poster.pdf: page 1 is very large; rendered at {page.dpi} DPI instead of 300 to stay within the limit "
+        "of 2 megapixels a page, so small print may not be read."
+    ]
+
+
+def test_a_pdf_with_no_pages(tmp_path):
+    import pypdfium2 as pdfium
+
+    empty = pdfium.PdfDocument.new()
+    empty.save(tmp_path / "empty.pdf")
+    empty.close()
+    with pytest.raises(CorruptFile) as caught:
+        inspected(tmp_path / "empty.pdf")
+    assert caught.value.message == "empty.pdf: the PDF has no pages."  # not PDFium's "Success"
+
+
+def test_a_pdf_with_no_pages_after_an_encrypted_one_is_not_called_encrypted(tmp_path):
+    """PDFium keeps the last error: the encrypted PDF's, when it refuses the next for having no pages."""
+    with pytest.raises(EncryptedPdf):
+        inspected(samples.save_encrypted_pdf(tmp_path / "locked.pdf"))
+    test_a_pdf_with_no_pages(tmp_path)

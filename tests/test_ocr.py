@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline import imaging, ocr
-from pipeline.errors import OcrError
+from pipeline.errors import ImageTooLarge, OcrError
 from pipeline.records import edit_distance
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
@@ -329,3 +329,62 @@ def test_a_poorly_read_cyrillic_page_is_not_taken_for_latin_script(lines, blur, 
     result = ocr.ocr_page(image, dpi)
     assert result.confidence < ocr.LATIN_RETRY_CONFIDENCE  # really a poorly read page: the probe ran
     assert result.model == ocr.MODEL
+
+
+def test_rescale_never_enlarges_a_page_past_the_pixel_budget(monkeypatch):
+    monkeypatch.setattr(imaging, "MAX_PAGE_PIXELS", 1_000_000)
+    gray = np.full((500, 500), 255, np.uint8)  # 100 DPI: 300 DPI would be 1500x1500, 2.25 megapixels
+    up, dpi = imaging.rescale(gray, 100)
+    assert up.size <= 1_000_000 and up.shape[0] > 900 and dpi == int(100 * up.shape[0] / 500)
+    big = np.full((1000, 1000), 255, np.uint8)  # already at the budget: read as it is
+    same, dpi = imaging.rescale(big, 100)
+    assert same is big and dpi == 100
+    down, dpi = imaging.rescale(big, 600)  # shrinking is never held back
+    assert down.shape == (500, 500) and dpi == 300
+
+
+def _old_ink_sample(binary):
+    """estimate_skew's sample before it was taken band by band: the reference."""
+    ys, xs = np.nonzero(binary < 128)
+    if len(xs) > imaging.SKEW_SAMPLE:
+        step = len(xs) // imaging.SKEW_SAMPLE + 1
+        ys, xs = ys[::step], xs[::step]
+    return ys, xs
+
+
+@pytest.mark.parametrize("ink", [0.002, 0.1, 0.9])
+def test_skew_sample_by_bands_is_the_whole_page_sample(monkeypatch, ink):
+    monkeypatch.setattr(imaging, "BAND_PIXELS", 7_000)  # many bands of a few rows
+    binary = np.where(np.random.default_rng(1).random((700, 500)) < ink, 0, 255).astype(np.uint8)
+    ys, xs = imaging._ink_sample(binary)
+    old_ys, old_xs = _old_ink_sample(binary)
+    assert np.array_equal(ys, old_ys) and np.array_equal(xs, old_xs)
+
+
+def test_sixteen_bit_pages_are_converted_band_by_band_to_the_same_pixels(monkeypatch):
+    monkeypatch.setattr(imaging, "BAND_PIXELS", 1_000)
+    data = (np.random.default_rng(2).random((120, 90)) * 60000).astype(np.uint16)
+    image = Image.fromarray(data)
+    assert image.mode == "I;16"
+    a = data.astype(np.float64)
+    lo, hi = float(a.min()), float(a.max())
+    assert np.array_equal(imaging.to_gray(image), ((a - lo) / (hi - lo) * 255.0).astype(np.uint8))
+
+
+@pytest.mark.parametrize("fill, uniform", [(255, 255), (0, 0), (128, 128)])
+def test_a_page_of_one_shade_is_not_cleaned_nor_read(fill, uniform):
+    page = imaging.prepare_page(Image.new("L", (400, 300), fill), DPI)
+    assert page.uniform == uniform and not page.too_small and page.image.size == (400, 300)
+
+
+def test_a_page_too_small_for_a_line_of_text(monkeypatch):
+    page = imaging.prepare_page(Image.new("L", (1, 1), 0), None)
+    assert page.too_small and page.dpi == 300
+    result = ocr.ocr_page(Image.new("L", (2, 50), 0), 300)  # tesseract would fail on it
+    assert result.text == "" and result.words == [] and (result.width, result.height) == (2, 50)
+
+
+def test_ocr_refuses_an_image_over_the_pixel_budget(monkeypatch):
+    monkeypatch.setattr(ocr, "MAX_PAGE_PIXELS", 10_000)
+    with pytest.raises(ImageTooLarge, match="over the limit"):
+        ocr.ocr_page(Image.new("L", (101, 100), 255), 300)
