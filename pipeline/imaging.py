@@ -198,7 +198,7 @@ def _ink_sample(binary: np.ndarray) -> tuple[Optional[np.ndarray], Optional[np.n
         if first < count:
             ys, xs = np.nonzero(binary[top : top + band] < 128)
             ys_parts.append(ys[first::step] + top)
-            xs_parts.append(xs[first::step])
+            xs_parts.append(xs[first::step].copy())  # a slice would keep the band's whole array alive
         seen += count
     return np.concatenate(ys_parts), np.concatenate(xs_parts)
 

@@ -388,3 +388,18 @@ def test_ocr_refuses_an_image_over_the_pixel_budget(monkeypatch):
     monkeypatch.setattr(ocr, "MAX_PAGE_PIXELS", 10_000)
     with pytest.raises(ImageTooLarge, match="over the limit"):
         ocr.ocr_page(Image.new("L", (101, 100), 255), 300)
+
+
+def test_the_skew_sample_of_a_black_page_takes_a_band_of_memory_not_the_page(monkeypatch):
+    import tracemalloc
+
+    monkeypatch.setattr(imaging, "BAND_PIXELS", 1_000_000)
+    binary = np.zeros((4000, 4000), np.uint8)  # all ink: its coordinates at once would be 256 MB
+    tracemalloc.start()
+    try:
+        ys, xs = imaging._ink_sample(binary)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(ys) <= imaging.SKEW_SAMPLE + 1
+    assert peak < 40_000_000, peak
