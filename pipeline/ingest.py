@@ -29,7 +29,7 @@ from pipeline.errors import (
     NotARegularFile,
     UnsupportedFormat,
 )
-from pipeline.filenames import source_name
+from pipeline.filenames import printable, source_name
 from pipeline.imaging import MAX_PAGE_PIXELS, map_rows
 from pipeline.textlayer import (  # noqa: F401 - the text layer's names, as ingest has always offered them
     LIGATURES,
@@ -230,7 +230,7 @@ def _open_regular(src: SourceFile):
     except FileNotFoundError as exc:
         if os.path.islink(src.path):
             raise NotARegularFile(
-                f"{src.source}: a link to {os.readlink(src.path)!r}, which does not exist; skipped.",
+                f"{src.source}: a link to '{printable(os.readlink(src.path))}', which does not exist; skipped.",
                 hint="Point the link at the scan, or remove it from the input folder.",
             ) from exc
         raise vanished(src) from exc
