@@ -80,3 +80,12 @@ class OutputError(TestimonyError):
 class OutputUnavailable(OutputError):
     """The output folder takes no more writes (disk full, quota, read-only, permissions): no
     later document could be saved either, so the run stops instead of failing each one."""
+
+
+class NotARegularFile(InputError):
+    """A named pipe, device, socket or dangling link among the inputs: never opened, so a
+    pipe with no writer cannot block the batch and /dev/zero cannot fill memory."""
+
+
+class FileVanished(InputError):
+    """The file was there when the batch listed its inputs and is gone when it is read."""

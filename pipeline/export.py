@@ -23,10 +23,11 @@ import time
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Iterator, Optional
+from typing import IO, Callable, Iterator, Optional
 
 from pipeline.errors import OutputError, OutputUnavailable, TestimonyError, UsageError
 from pipeline.model import Document, DocumentInfo, Entity, LanguageSpan, Page
+from pipeline.sanitize import Finding, repair
 
 SCHEMA_ID = "testimony-record/1"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "testimony-record-1.schema.json"
@@ -65,6 +66,7 @@ def document_to_dict(doc: Document) -> dict:
         "document": {
             "id": info.id,
             "source": info.source,
+            **({"source_encoding": info.source_encoding} if info.source_encoding else {}),
             "sha256": info.sha256,
             "page_count": info.page_count,
             "languages": list(info.languages),
@@ -104,7 +106,7 @@ def document_from_dict(record: dict) -> Document:
     info = DocumentInfo(
         id=meta["id"], source=meta["source"], sha256=meta["sha256"], page_count=meta["page_count"],
         languages=list(meta.get("languages") or []), pipeline_version=meta.get("pipeline_version", ""),
-        format=meta.get("format"),
+        format=meta.get("format"), source_encoding=meta.get("source_encoding"),
     )
     pages = []
     for item in record["pages"]:
@@ -241,7 +243,7 @@ def _fast_validator():
         return None
 
 
-def _schema_problems(record: dict) -> list[str]:
+def _schema_findings(record: dict) -> list[Finding]:
     fast = _fast_validator()
     if fast is not None:
         try:
@@ -250,10 +252,22 @@ def _schema_problems(record: dict) -> list[str]:
             pass
         else:
             return []
-    return [
-        f"{'/'.join(map(str, err.absolute_path)) or '(root)'}: {err.message}"
-        for err in sorted(_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path)))
-    ]
+    errors = sorted(map(_deepest, _validator().iter_errors(record)), key=lambda e: list(map(str, e.absolute_path)))
+    return [Finding(tuple(err.absolute_path), f"{'/'.join(map(str, err.absolute_path)) or '(root)'}: {err.message}",
+                    err.message) for err in errors]
+
+
+def _deepest(error):
+    """For an anyOf / oneOf, the branch's error that points deeper into the record, if any: a DATE
+    entity's `normalized`, not the whole entity. A branch that fails only on its `label` (enum,
+    const) is the branch that does not apply."""
+    while error.context:
+        deeper = [e for e in error.context if len(e.absolute_path) > len(error.absolute_path)]
+        if not deeper:
+            break
+        named = [e for e in deeper if e.validator not in ("enum", "const")] or deeper
+        error = max(named, key=lambda e: len(e.absolute_path))
+    return error
 
 
 def contract_problems(record: dict) -> list[str]:
@@ -262,38 +276,67 @@ def contract_problems(record: dict) -> list[str]:
 
     A record that fastjsonschema's compiled check passes skips jsonschema (the valid case, ~20x
     faster); any other goes through jsonschema, which gives the messages."""
-    problems = _schema_problems(record)
+    return list(dict.fromkeys(finding.text for finding in contract_findings(record)))
+
+
+def contract_findings(record: dict) -> list[Finding]:
+    """`contract_problems` with the place of each in the record, for `sanitize.repair`."""
+    problems = _schema_findings(record)
     if problems:
         return problems
     pages = record["pages"]
     if len(pages) != record["document"]["page_count"]:
-        problems.append("document/page_count does not match the number of pages")
-    for index, page in enumerate(pages, start=1):
-        if page["page"] != index:
-            problems.append(f"pages/{index - 1}: page number {page['page']} out of order")
+        problems.append(_finding(("document", "page_count"), "does not match the number of pages"))
+    for index, page in enumerate(pages):
+        if page["page"] != index + 1:
+            problems.append(_finding(("pages", index, "page"), f"page number {page['page']} out of order", ": "))
         cursor = 0
         for span in page["language_spans"]:
             if span["start"] != cursor or span["end"] <= span["start"]:
-                problems.append(f"pages/{index - 1}/language_spans: gap or overlap at {span['start']}")
+                problems.append(_finding(("pages", index, "language_spans"), f"gap or overlap at {span['start']}", ": "))
             cursor = span["end"]
         if page["language_spans"] and cursor != len(page["text"]):
-            problems.append(f"pages/{index - 1}/language_spans: end at {cursor}, text has {len(page['text'])}")
-    for entity in record["entities"]:
+            problems.append(_finding(("pages", index, "language_spans"),
+                                     f"end at {cursor}, text has {len(page['text'])}", ": "))
+    for index, entity in enumerate(record["entities"]):
         page_no = entity["page"]
-        if page_no > len(pages):
-            problems.append(f"entity {entity['id']}: page {page_no} does not exist")
+        if not all(type(entity[key]) is int for key in ("page", "start", "end")):  # 1.0 is an integer to JSON Schema
+            problems.append(Finding(("entities", index), f"entity {entity['id']}: page and offsets must be whole numbers",
+                                    "page and offsets must be whole numbers"))
+        elif page_no > len(pages):
+            problems.append(Finding(("entities", index), f"entity {entity['id']}: page {page_no} does not exist",
+                                    f"page {page_no} does not exist"))
         elif pages[page_no - 1]["text"][entity["start"] : entity["end"]] != entity["text"]:
-            problems.append(f"entity {entity['id']}: text does not match its offsets")
+            problems.append(Finding(("entities", index), f"entity {entity['id']}: text does not match its offsets",
+                                    "text does not match its offsets"))
+    return problems + _citation_findings(record)
+
+
+def _finding(path: tuple, reason: str, sep: str = " ") -> Finding:
+    return Finding(path, f"{'/'.join(map(str, path))}{sep}{reason}", reason)
+
+
+def _citation_findings(record: dict) -> list[Finding]:
+    """Entity ids a person cites that no entity has, relations to persons not in the record."""
     entity_ids = {entity["id"] for entity in record["entities"]}
     person_ids = {person["id"] for person in record["persons"]}
-    for person in record["persons"]:
-        cited = list(person["mentions"]) + list(person["birth"].get("evidence", []))
-        cited += [e for event in person["events"] for e in event["evidence"]]
-        for missing in sorted(set(cited) - entity_ids):
-            problems.append(f"person {person['id']}: cites entity {missing}, which does not exist")
-        for relation in person.get("relations", []):
+    problems = []
+    for index, person in enumerate(record["persons"]):
+        cited = [(("mentions", i), e) for i, e in enumerate(person["mentions"])]
+        cited += [(("birth", "evidence", i), e) for i, e in enumerate(person["birth"].get("evidence", []))]
+        cited += [(("birth", "alternatives", a, "evidence", i), e)
+                  for a, alt in enumerate(person["birth"].get("alternatives", [])) for i, e in enumerate(alt.get("evidence", []))]
+        cited += [(("events", v, "evidence", i), e)
+                  for v, event in enumerate(person["events"]) for i, e in enumerate(event["evidence"])]
+        for place, missing in ((p, e) for p, e in cited if e not in entity_ids):
+            problems.append(Finding(("persons", index, *place),
+                                    f"person {person['id']}: cites entity {missing}, which does not exist",
+                                    f"cites entity {missing}, which does not exist"))
+        for r, relation in enumerate(person.get("relations", [])):
             if relation["person"] not in person_ids:
-                problems.append(f"person {person['id']}: relation to {relation['person']}, who is not in the record")
+                problems.append(Finding(("persons", index, "relations", r),
+                                        f"person {person['id']}: relation to {relation['person']}, who is not in the record",
+                                        f"relation to {relation['person']}, who is not in the record"))
     return problems
 
 
@@ -388,10 +431,23 @@ def output_path(out_dir: Path, doc_id: str) -> Path:
     return out_dir / f"{doc_id}.json"
 
 
-def write_document(doc: Document, out_dir: Path) -> Path:
+def write_document(doc: Document, out_dir: Path, warn: Optional[Callable[[str], None]] = None) -> Path:
+    """Check the record against the contract and write it. A value the contract refuses costs
+    only itself (`sanitize.repair`: set to null, or its optional item dropped); each such mend
+    is added to `doc.warnings` (the record's document.warnings) and, once the file is written,
+    passed to `warn`. Only a record whose document or page structure is still broken raises."""
     record = document_to_dict(doc)
-    problems = contract_problems(record)
-    if problems:
+    findings = contract_findings(record)
+    mends: list[str] = []
+    if findings:
+        record["persons"] = copy.deepcopy(record["persons"])  # mend the record, not the Document's persons
+        try:
+            mends, findings = repair(record, findings, contract_findings)
+        except Exception as exc:  # a bug in the mending: the record is refused as before, and says why
+            findings = [*findings, Finding((), f"mending failed ({type(exc).__name__}: {exc})", str(exc))]
+        doc.warnings.extend(mends)
+    if findings:
+        problems = list(dict.fromkeys(finding.text for finding in findings))
         raise OutputError(
             f"{doc.info.source}: the result breaks the output contract: {'; '.join(problems[:5])}",
             hint="This is a bug in the pipeline; please report it with the input file.",
@@ -404,6 +460,8 @@ def write_document(doc: Document, out_dir: Path) -> Path:
             f"{path}: cannot write the result ({exc.strerror}).",
             hint="Check free disk space and write permission on the output folder.",
         ) from exc
+    for message in mends if warn else ():
+        warn(message)
     return path
 
 

@@ -72,6 +72,7 @@ class DocumentInfo:
     languages: list[str]
     pipeline_version: str
     format: Optional[str] = None  # "png" | "jpeg" | "tiff" | "pdf", from the file's content
+    source_encoding: Optional[str] = None  # the code page a name that is not UTF-8 was read in (filenames.py)
 
 
 @dataclass
