@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, TextIO
 
 from pipeline import __version__, export, imaging, ingest, language, lifeline, ocr
+from pipeline.filenames import printable
 from pipeline.errors import ExitCode, InputError, OutputError, TestimonyError, UsageError
 from pipeline.ingest import SourceFile
 from pipeline.model import Document, DocumentInfo, LanguageSpan, Page
@@ -120,9 +121,9 @@ class RunSummary:
             "started": self.started,
             "finished": self.finished,
             "seconds": round(self.seconds, 3),
-            "inputs": [str(path) for path in inputs],
+            "inputs": [printable(path) for path in inputs],  # a name that is not UTF-8 as filenames.py shows it
             "options": {
-                "out": str(options.out_dir),
+                "out": printable(options.out_dir),
                 "lang": options.lang,
                 "candidates": list(options.candidates),
                 "jobs": options.jobs,
@@ -164,27 +165,57 @@ class PageReader:
             self.extractor = EntityExtractor()
 
     def read(self, src: SourceFile, number: int) -> tuple[Page, list[str]]:
+        """The page and its warnings (a page rendered smaller, a blank page: the record is written)."""
         content = ingest.load_page(src, number)
+        warnings = list(content.warnings)
         if content.text is not None:
             page = Page(number=number, method="text-layer", text=content.text)
         else:
-            image, dpi = imaging.prepare_for_ocr(content.image, content.dpi)
-            result = ocr.ocr_page(image, dpi, lang=self.options.lang, extra_languages=self.extra_languages)
-            page = Page(
-                number=number,
-                method="ocr",
-                text=result.text,
-                ocr_confidence=result.confidence,
-                words=result.words,
-                width=result.width,
-                height=result.height,
-                dpi=result.dpi,
-                ocr_lang=result.model,
-            )
+            try:
+                page = self._ocr(src, number, content, warnings)
+            except TestimonyError as error:
+                if error.message.startswith(src.source):
+                    raise
+                # imaging and ocr do not know the file: the message must name it
+                raise type(error)(f"{src.source}: page {number}: {error.message}", hint=error.hint) from error
         page.language_spans = self.tag(page.text)
         if self.extractor is not None:
             page.entities = self.extractor.extract(page)
-        return page, content.warnings
+        return page, warnings
+
+    def _ocr(self, src: SourceFile, number: int, content: ingest.PageContent, warnings: list[str]) -> Page:
+        prepared = imaging.prepare_page(content.image, content.dpi)
+        content.image = None  # the cleaned copy is all OCR needs: free the page's pixels
+        where = f"{src.source}: page {number}"
+        if prepared.dpi < prepared.wanted_dpi and src.format != "pdf":  # a PDF page says so when rendered
+            warnings.append(
+                f"{where} is large for its {content.dpi} DPI; read at {prepared.dpi} DPI instead of "
+                f"{prepared.wanted_dpi} to stay within the limit of {imaging.MAX_PAGE_PIXELS / 1e6:.0f} "
+                "megapixels a page, so small print may not be read."
+            )
+        width, height = prepared.image.size
+        if prepared.too_small or prepared.uniform is not None:
+            if prepared.too_small:
+                warnings.append(f"{where} is too small to read ({width}x{height} pixels): its text is empty.")
+            else:
+                colour = {0: "all black", 255: "blank"}.get(prepared.uniform, "one flat shade")
+                warnings.append(f"{where} is {colour}: no text found.")
+            return Page(number=number, method="ocr", text="", width=width, height=height, dpi=prepared.dpi)
+        result = ocr.ocr_page(prepared.image, prepared.dpi, lang=self.options.lang,
+                              extra_languages=self.extra_languages)
+        if not result.text.strip():
+            warnings.append(f"{where}: no text found (the page may be blank, or its writing too faint).")
+        return Page(
+            number=number,
+            method="ocr",
+            text=result.text,
+            ocr_confidence=result.confidence,
+            words=result.words,
+            width=result.width,
+            height=result.height,
+            dpi=result.dpi,
+            ocr_lang=result.model,
+        )
 
     def read_text_pages(self, src: SourceFile, numbers: tuple[int, ...]) -> tuple[list[Page], list[int]]:
         """The pages of `numbers` that have a text layer, their entities found together; and the
@@ -271,7 +302,7 @@ def _read_pages_on_dask(options: PageOptions, version: str, src: SourceFile, num
         )
     if not src.path.exists():
         raise InputError(
-            f"{src.source}: {src.path} cannot be read on the Dask worker on {socket.gethostname()}.",
+            f"{src.source}: {printable(src.path)} cannot be read on the Dask worker on {socket.gethostname()}.",
             hint="Every worker reads the inputs itself: put them on a folder shared by all machines and "
             "mounted at the same path everywhere (NFS, SMB, a cloud bucket mounted with FUSE).",
         )
@@ -504,6 +535,7 @@ class _Pending:
     src: SourceFile
     pages: dict[int, Page] = field(default_factory=dict)
     failed: bool = False
+    page_warnings: dict[int, list[str]] = field(default_factory=dict)  # for document.warnings, in page order
 
 
 class BatchRunner:
@@ -540,9 +572,9 @@ class BatchRunner:
             where = f" (page {page})" if page else ""
             self._say(f"error{where}: {error}")
 
-    def _warn(self, src: SourceFile, message: str) -> None:
+    def _warn(self, src: SourceFile, message: str, stage: str = "ingest") -> None:
         self.summary.warnings += 1
-        self._logged(self.log.warn, src.source, message, sha256=src.sha256 or None)
+        self._logged(self.log.warn, src.source, message, sha256=src.sha256 or None, stage=stage)
         self._say(f"warning: {message}")
 
     def _logged(self, write, *args, **kwargs) -> dict:
@@ -695,6 +727,8 @@ class BatchRunner:
     def _page_done(self, state: _Pending, page: Page, warnings: list[str]) -> None:
         for message in warnings:
             self._warn(state.src, message)
+        if warnings:
+            state.page_warnings[page.number] = list(warnings)
         state.pages[page.number] = page
         self.summary.pages += 1
         if page.method == "ocr":
@@ -720,12 +754,14 @@ class BatchRunner:
             languages=language.document_languages((p.text, p.language_spans) for p in pages),
             pipeline_version=__version__,
             format=src.format,
+            source_encoding=src.source_encoding,
         )
-        document = Document(info=info, pages=pages, warnings=list(src.warnings))
+        page_warnings = [message for number in sorted(state.page_warnings) for message in state.page_warnings[number]]
+        document = Document(info=info, pages=pages, warnings=list(src.warnings) + page_warnings)
         if self.options.entities:
             self._add_persons(document)
         try:
-            path = export.write_document(document, self.out_dir)
+            path = export.write_document(document, self.out_dir, warn=lambda message: self._warn(src, message, "export"))
         except OutputError as error:
             if export.is_folder_failure(error):  # no later document could be written either: stop
                 raise export.folder_unavailable(export.output_path(self.out_dir, src.id), error.__cause__) from error

@@ -162,10 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     review.add_argument(
         "--allow-host", action="append", default=[], metavar="NAME", dest="allow_hosts",
-        help="a host name the page may be reached by, besides the --host address and localhost; "
-        "repeatable. Requests for any other name are refused (403), which stops other web sites "
-        "from using the page through DNS rebinding. E.g. with --host 0.0.0.0 on a LAN, colleagues "
-        "reach http://server-name:8000/ only with --allow-host server-name",
+        help="a host name (or IP address) the page may be reached by, besides the --host address, "
+        "localhost, and 127.0.0.1 and [::1] when bound to loopback or 0.0.0.0; repeatable. Requests "
+        "for any other name are refused (403), which stops other web sites from using the page "
+        "through DNS rebinding. E.g. with --host 0.0.0.0 on a LAN, colleagues reach "
+        "http://fileserver:8000/ only with --allow-host fileserver",
     )
     review.add_argument(
         "--inputs", type=Path, action="append", metavar="DIR",
