@@ -113,13 +113,13 @@ def discover(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Sourc
             name, encoding = source_name(root)
             found.append(SourceFile(path=root, source=name, source_encoding=encoding, explicit=True))
             continue
-        for dirpath, dirnames, filenames in os.walk(root):
+        walked = {root.resolve()}  # links to folders are followed, each real folder read once (no loops)
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
             here = Path(dirpath)
-            dirnames[:] = sorted(
-                d
-                for d in dirnames
-                if not d.startswith(".") and (here / d).resolve() not in excluded
-            )
+            # real folders before links to them, so a file is shown under its real folder's name
+            candidates = sorted((d for d in dirnames if not d.startswith(".")),
+                                key=lambda d: ((here / d).is_symlink(), d))
+            dirnames[:] = sorted(d for d in candidates if _first_visit((here / d).resolve(), walked, excluded))
             for name in sorted(filenames):
                 if name.startswith(".") or name.lower() in SKIPPED_NAMES:
                     continue
@@ -127,6 +127,14 @@ def discover(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Sourc
                 shown, encoding = source_name(path, root)
                 found.append(SourceFile(path=path, source=shown, source_encoding=encoding))
     return found
+
+
+def _first_visit(folder: Path, walked: set[Path], excluded: list[Path]) -> bool:
+    """Whether to read `folder` (a real path): not when it was read already (by a link, or a loop)."""
+    if folder in walked or folder in excluded:
+        return False
+    walked.add(folder)
+    return True
 
 
 def is_sidecar(src: SourceFile) -> bool:

@@ -288,3 +288,17 @@ def test_blank_black_and_tiny_pages_are_written_with_warnings(tmp_path, capsys):
     assert [line["message"] for line in log_lines(out) if line["level"] == "warning"] == record["document"]["warnings"]
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["warnings"] == 3
     assert "3 warnings" in err
+
+
+def test_links_to_folders_are_followed_once_and_loops_end(tmp_path):
+    scans = tmp_path / "scans"
+    (scans / "fond_1").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere" / "opis_2"
+    elsewhere.mkdir(parents=True)
+    samples.save_png(scans / "fond_1" / "card.png", samples.RU_LINES)
+    samples.save_png(elsewhere / "letter.png", ["Письмо", "Дорогая мама"])
+    (scans / "opis_2").symlink_to(elsewhere, target_is_directory=True)  # a folder kept on another disk
+    (scans / "fond_1" / "up").symlink_to(scans, target_is_directory=True)  # a loop
+    (scans / "again").symlink_to(scans / "fond_1", target_is_directory=True)  # the same folder twice
+    found = [src.source for src in ingest.discover([scans])]
+    assert sorted(found) == ["fond_1/card.png", "opis_2/letter.png"]
