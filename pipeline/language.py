@@ -1,11 +1,16 @@
-"""Per-paragraph language tags for Russian / Kazakh archive pages.
+"""Per-paragraph language tags for Russian / Kazakh archive pages, and the other languages
+of these archives (German, Ukrainian, Polish, Belarusian papers of deported families).
 
-The core is langdetect's n-gram model, but with a private DetectorFactory per tagger
-that holds only the candidate languages: with all 55 stock profiles short Russian
+The core is langdetect's n-gram model, but with private DetectorFactories per tagger
+that hold only candidate languages: with all 55 stock profiles short Russian
 lines come back as mk or bg, and langdetect has no Kazakh profile at all (ours is in
 models/langdetect/kk, see scripts/build_kk_profile.py). A few cheap letter cues cover
 what the model cannot see: OCR look-alikes, all-caps headings, text in a language that
-is not a candidate (-> "und" rather than a forced ru/kk).
+is not a candidate (-> "und" rather than a forced ru/kk), Ukrainian and Belarusian
+letters. Belarusian has no langdetect profile: it is told by its letters alone (ў; і
+with ы/э and no и). Ukrainian is offered to langdetect only when the text shows a
+Ukrainian cue, so a Russian or Kazakh text without one is judged exactly as by a
+ru+kk tagger (same factory, same draws).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -25,8 +31,12 @@ from langdetect.utils.unicode_block import unicode_block
 
 from .model import LanguageSpan
 
-DEFAULT_CANDIDATES = ("ru", "kk")
-EXTRA_CANDIDATES = ("de", "uk", "pl", "en")  # letters of deported Volga Germans, Ukrainian / Polish papers
+CORE_CANDIDATES = ("ru", "kk")  # the archives' own languages (the default before issue 14)
+# Papers of deported Volga Germans, Ukrainians, Poles, and Belarusian texts: tagged by default,
+# at no cost to ru/kk (bench/langid.py); their paragraphs get dates (pipeline.dates_other).
+DEFAULT_CANDIDATES = CORE_CANDIDATES + ("de", "uk", "pl", "be")
+EXTRA_CANDIDATES = ("en",)  # a candidate on request only
+LETTER_LANGUAGES = {"be": "cyr"}  # no langdetect profile: told by letters alone (script)
 DEFAULT_PROFILE_DIR = Path(__file__).resolve().parent.parent / "models" / "langdetect"
 UND = "und"
 
@@ -41,8 +51,13 @@ LINE_LETTERS = 40  # letters a second language needs within one block before the
 MIN_COVERAGE = {"ru": 0.2, "kk": 0.45}
 
 KK_ONLY = set("әғқңөұүһӘҒҚҢӨҰҮҺ")  # not in Russian or Ukrainian (і is shared by kk and uk)
-UK_LETTERS = set("іїєґ")  # lower case; і is Kazakh too, hence "no Kazakh-only letters" below
+UK_LETTERS = set("іїєґ")  # lower case; і is Kazakh and Belarusian too, hence the other cues below
+UK_ONLY = set("їєґ")  # in none of ru, kk, be
+BE_ONLY = set("ў")  # in none of ru, kk, uk
 RU_KK_ONLY = set("ыэъёЫЭЪЁ")  # Russian/Kazakh letters Ukrainian lacks
+BE_LACKS = set("ищъ")  # Russian/Ukrainian/Kazakh letters Belarusian lacks (it writes і, шч, ')
+_BE_MARKS = re.compile(r"дз|ць|ь")
+_APOSTROPHE_WORD = re.compile(r"[^\W\d_][’'ʼ][^\W\d_]")  # Ukrainian/Belarusian "сім'я", "аб'ява"
 
 # Latin (and IPA) look-alikes OCR puts into Cyrillic words.
 _HOMO = str.maketrans(
@@ -230,6 +245,65 @@ def _load_profile_json(code: str, profile_dir: Path) -> str:
     raise ValueError(f"no langdetect profile for {code!r} in {profile_dir} or {PROFILES_DIRECTORY}")
 
 
+@dataclass
+class _Cues:
+    """Letter and word counts that tell the Cyrillic languages apart where langdetect cannot:
+    it has no Belarusian profile, and short Russian and Ukrainian texts share most n-grams."""
+
+    words: int = 0  # words with letters
+    kk: int = 0  # Kazakh-only letters
+    kk_words: int = 0
+    rukk: int = 0  # ы э ъ ё: Russian/Kazakh/Belarusian, never Ukrainian
+    uk_words: int = 0  # words with і ї є ґ, or Ukrainian function words
+    uk_only: int = 0  # ї є ґ
+    i_words: int = 0  # words with і
+    be_only: int = 0  # ў
+    be_lacks: int = 0  # и щ ъ
+    apostrophe: int = 0  # "сім'я", "аб'ява": a letter, an apostrophe, a letter
+    be_marks: int = 0  # дз, ць, ь: Belarusian spelling that Kazakh words (і and ы too) lack
+
+    @classmethod
+    def of(cls, norm: str, letters: list[str]) -> "_Cues":
+        words = [w.strip(_PUNCT) for w in norm.lower().split()]
+        words = [w for w in words if any(ch.isalpha() for ch in w)]
+        low = [ch.lower() for ch in letters]
+        return cls(
+            words=len(words),
+            kk=sum(ch in KK_ONLY for ch in letters),
+            kk_words=sum(any(ch in KK_ONLY for ch in w) for w in words),
+            rukk=sum(ch in RU_KK_ONLY for ch in letters),
+            uk_words=sum(w in UK_WORDS or any(ch in UK_LETTERS for ch in w) for w in words),
+            uk_only=sum(ch in UK_ONLY for ch in low),
+            i_words=sum("і" in w for w in words),
+            be_only=sum(ch in BE_ONLY for ch in low),
+            be_lacks=sum(ch in BE_LACKS for ch in low),
+            apostrophe=len(_APOSTROPHE_WORD.findall(norm)),
+            be_marks=len(_BE_MARKS.findall(norm.lower())),
+        )
+
+    def belarusian(self) -> bool:
+        """ў (in no other candidate), or і beside ы/э/ё with no и/щ/ъ (Ukrainian has no ы/э/ё,
+        Russian no і, Belarusian no и) and a дз/ць/ь (OCR reads ў as у; a Kazakh text that lost its
+        own letters has і and ы too, but not those); never with Kazakh- or Ukrainian-only letters."""
+        if self.kk or self.uk_only:
+            return False
+        if self.be_only:
+            return True
+        return (not self.be_lacks and self.rukk > 0 and self.be_marks > 0 and self.i_words >= 2
+                and self.i_words * 6 >= self.words)
+
+    def ukrainian(self, n: int) -> bool:
+        """Surely Ukrainian: words with і ї є ґ or its function words, no Kazakh letters, hardly
+        any ы э ъ ё; a word share, not a letter count, so that OCR's stray "і" does not make
+        Russian "uk"."""
+        return (self.kk <= n // 100 and self.rukk <= n // 50 and self.uk_words >= 2
+                and self.uk_words * 6 >= self.words)
+
+    def maybe_ukrainian(self) -> bool:
+        """Some Ukrainian cue: only then is uk offered to langdetect beside ru/kk."""
+        return not self.kk and (self.uk_words > 0 or self.uk_only > 0 or self.apostrophe > 0)
+
+
 class LanguageTagger:
     """Detects among `candidates` only; anything else is "und". Deterministic for a given seed."""
 
@@ -238,18 +312,32 @@ class LanguageTagger:
         if len(self.candidates) < 2:
             raise ValueError("langdetect needs at least two candidate languages")
         profile_dir = Path(profile_dir) if profile_dir is not None else DEFAULT_PROFILE_DIR
-        profiles = [_load_profile_json(c, profile_dir) for c in self.candidates]
-        self._factory = DetectorFactory()  # private: never langdetect's global one
-        self._factory.load_json_profile(profiles)
-        self._factory.set_seed(seed)
+        self._profiled = tuple(c for c in self.candidates if c not in LETTER_LANGUAGES)
+        if not self._profiled:
+            raise ValueError("at least one candidate language needs a langdetect profile")
+        self._profiles = {c: _load_profile_json(c, profile_dir) for c in self._profiled}
+        self._seed = seed
+        self._factories: dict[tuple[str, ...], DetectorFactory] = {}
+        self._factory = self._factory_for(self._profiled)  # every profile: n-gram coverage
         # Script of each candidate, from its profile's 1-grams: Latin-script text cannot be ru/kk.
-        self._script = {}
-        for code, js in zip(self.candidates, profiles):
+        self._script = {c: LETTER_LANGUAGES[c] for c in self.candidates if c in LETTER_LANGUAGES}
+        for code, js in self._profiles.items():
             freq = json.loads(js)["freq"]
             self._script[code] = _main_script((g, n) for g, n in freq.items() if len(g) == 1 and g.isalpha())
 
-    def _probabilities(self, text: str) -> list[tuple[str, float]]:
-        detector = _QuickDetector(self._factory)
+    def _factory_for(self, codes: tuple[str, ...]) -> DetectorFactory:
+        """A private factory (never langdetect's global one) holding only `codes`: langdetect's
+        draws depend on the languages loaded, so ru/kk text judged between ru and kk alone gets
+        the very result a ru+kk tagger gives, whatever else is a candidate."""
+        if codes not in self._factories:
+            factory = DetectorFactory()  # langdetect refuses a single profile: callers pass two or more
+            factory.load_json_profile([self._profiles[c] for c in codes])
+            factory.set_seed(self._seed)
+            self._factories[codes] = factory
+        return self._factories[codes]
+
+    def _probabilities(self, text: str, codes: tuple[str, ...]) -> list[tuple[str, float]]:
+        detector = _QuickDetector(self._factory_for(codes))
         detector.append(text)
         try:
             return [(p.lang, p.prob) for p in detector.get_probabilities()]
@@ -272,23 +360,22 @@ class LanguageTagger:
         if not allowed:  # e.g. German text, no Latin-script candidate
             return UND, 0.9
         if script == "cyr":
-            words = [w.strip(_PUNCT) for w in norm.lower().split()]
-            words = [w for w in words if any(ch.isalpha() for ch in w)]
-            kk = sum(ch in KK_ONLY for ch in letters)
-            rukk = sum(ch in RU_KK_ONLY for ch in letters)
-            kk_words = sum(any(ch in KK_ONLY for ch in w) for w in words)
-            uk_words = sum(w in UK_WORDS or any(ch in UK_LETTERS for ch in w) for w in words)
-            if "kk" in allowed and kk_words >= 2 and kk_words * 2 >= len(words):
+            cues = _Cues.of(norm, letters)
+            if "kk" in allowed and cues.kk_words >= 2 and cues.kk_words * 2 >= cues.words:
                 return self._checked(norm, n, "kk", 0.99)  # half the words with Kazakh-only letters
-            # Ukrainian: words with і ї є ґ or its function words, no Kazakh letters, hardly any ы э ъ ё;
-            # a word share, not a letter count, so that OCR's stray "і" does not make Russian "uk".
-            if kk <= n // 100 and rukk <= n // 50 and uk_words >= 2 and uk_words * 6 >= len(words):
+            if cues.belarusian():
+                return ("be", 0.99) if "be" in allowed else (UND, 0.9)
+            if cues.ukrainian(n):
                 if "uk" not in allowed:
                     return UND, 0.9
                 allowed = ["uk"]
-            elif kk:
+            elif not cues.maybe_ukrainian():
                 allowed = [c for c in allowed if c != "uk"] or allowed
-        probs = [(c, p) for c, p in self._probabilities(norm) if c in allowed]
+        codes = tuple(c for c in allowed if c not in LETTER_LANGUAGES)
+        if len(codes) == 1:  # langdetect needs two: the one still has to clear its threshold among all
+            probs = [(c, p) for c, p in self._probabilities(norm, self._profiled) if c in codes]
+        else:
+            probs = self._probabilities(norm, codes) if codes else []
         if not probs:
             return UND, 0.5
         code, p = max(probs, key=lambda cp: cp[1])
@@ -333,20 +420,28 @@ class LanguageTagger:
 
     def _uniform(self, text: str, lines: list[tuple[int, int]]) -> bool:
         """True when no line can be in another candidate language than the others, judged by
-        letters alone: all Cyrillic, and Kazakh-only letters in none of the lines (Russian) or in
-        every line of some length (Kazakh). Saves a langdetect run per line on most pages."""
-        if set(self.candidates) - {"ru", "kk"}:
+        letters alone: all Cyrillic, no line with a Ukrainian or Belarusian cue (when those are
+        candidates), and Kazakh-only letters in none of the lines (Russian) or in every line of
+        some length (Kazakh). Saves a langdetect run per line on most pages."""
+        if set(self.candidates) - {"ru", "kk", "de", "pl", "uk", "be"}:
             return False
+        other_cyr = {"uk", "be"} & set(self.candidates)
         with_kk, without_kk = 0, 0
         for a, b in lines:
-            letters = [ch for ch in normalize_for_detection(text[a:b]) if ch.isalpha()]
+            norm = normalize_for_detection(text[a:b])
+            letters = [ch for ch in norm if ch.isalpha()]
             if not letters:
                 continue
             if _main_script((ch, 1) for ch in letters) != "cyr":
                 return False
             if any(ch in KK_ONLY for ch in letters):
                 with_kk += 1
-            elif len(letters) >= 20:
+                continue
+            if other_cyr:
+                cues = _Cues.of(norm, letters)
+                if cues.maybe_ukrainian() or cues.belarusian():
+                    return False
+            if len(letters) >= 20:
                 without_kk += 1
         return not (with_kk and without_kk)
 

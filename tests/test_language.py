@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.language import (
+    CORE_CANDIDATES,
     DEFAULT_CANDIDATES,
     EXTRA_CANDIDATES,
     LanguageTagger,
@@ -53,6 +54,11 @@ def tagger_x() -> LanguageTagger:
     return LanguageTagger(DEFAULT_CANDIDATES + EXTRA_CANDIDATES)
 
 
+@pytest.fixture(scope="module")
+def tagger_core() -> LanguageTagger:
+    return LanguageTagger(CORE_CANDIDATES)
+
+
 def assert_cover(text: str, spans: list[LanguageSpan]) -> None:
     if not text:
         assert spans == []
@@ -85,17 +91,20 @@ def test_ocr_lookalikes(tagger):
     assert tagger.detect("Ол 1937 жылы тұтқындалды, мұрағат анықтамасы бepiлдi")[0] == "kk"
 
 
-def test_foreign_with_and_without_extras(tagger, tagger_x):
-    assert tagger_x.detect(DE)[0] == "de"
-    assert tagger_x.detect(PL)[0] == "pl"
-    assert tagger_x.detect(UK)[0] == "uk"
+def test_foreign_by_default_and_und_when_not_candidates(tagger, tagger_x, tagger_core):
+    for t in (tagger, tagger_x):
+        assert t.detect(DE)[0] == "de"
+        assert t.detect(PL)[0] == "pl"
+        assert t.detect(UK)[0] == "uk"
     for text in (DE, PL, UK):  # never forced into ru or kk
-        assert tagger.detect(text)[0] == "und"
-    assert [s.lang for s in tagger.tag(DE)] == ["und"]
-    assert [s.lang for s in tagger_x.tag(PL)] == ["pl"]
+        assert tagger_core.detect(text)[0] == "und"
+    assert [s.lang for s in tagger_core.tag(DE)] == ["und"]
+    assert [s.lang for s in tagger.tag(PL)] == ["pl"]
 
 
-def test_german_read_by_cyrillic_ocr_is_not_ru_or_kk(tagger):
+@pytest.mark.parametrize("candidates", [CORE_CANDIDATES, DEFAULT_CANDIDATES])
+def test_german_read_by_cyrillic_ocr_is_not_ru_or_kk(candidates):
+    tagger = LanguageTagger(candidates)
     # What a rus+kaz OCR model makes of a German letter (made up here): not forced into ru/kk.
     page = ("Міг 5іпд а11е десипд ипд агреіееп іп дег Ко1сһо5 реі Кагадапда.\n\n"
             "Міг һаһеп деіпеп Вгіеі егһа1іеп ипд дапкеп діг гесһ% һегх1ісһ.")
