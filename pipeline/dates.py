@@ -25,6 +25,7 @@ and paragraph tags are unreliable on mixed pages (Russian date lines inside Kaza
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
@@ -73,11 +74,18 @@ def _kk_stem(word: str) -> str:
 
 RU_MONTH = "(?:" + "|".join(
     [full for _, full, _ in RU_MONTHS] + [abbr + r"\." for _, _, abbr in RU_MONTHS if abbr]) + r")(?!\w)"
-KK_MONTH = "(?:" + "|".join(_kk_stem(w) for w in KK_MONTHS) + ")" + KK_ENDING + r"(?!\w)"
-KK_MONTH_BARE = "(?:" + "|".join(_kk_stem(w) for w in KK_MONTHS) + r")(?!\w)"  # "15 тамыз 1937 ж."
+# Without its dot an abbreviation is a month only between a day and a year ("3 сен 1975").
+RU_MONTH_NODOT = "(?:" + "|".join(abbr for _, _, abbr in RU_MONTHS if abbr) + r")(?!\w)(?=\s*(?:1[89]|20)\d\d(?!\d))"
+# CLDR's Kazakh abbreviations are a month's first three letters and a dot ("15 там.", "1922 ж. 19 сәу."):
+# the twelve prefixes differ from each other.
+KK_MONTH_ABBR = "(?:" + "|".join(_kk_stem(w[:3]) for w in KK_MONTHS) + r")\."
+KK_MONTH = ("(?:(?:" + "|".join(_kk_stem(w) for w in KK_MONTHS) + ")" + KK_ENDING + r"(?!\w)|"
+            + KK_MONTH_ABBR + ")")
+KK_MONTH_BARE = "(?:(?:" + "|".join(_kk_stem(w) for w in KK_MONTHS) + r")(?!\w)|" + KK_MONTH_ABBR + ")"
 _RU_MONTH_RES = [(n, re.compile(f"(?:{full}|{abbr}\\.?)" if abbr else full, re.I))
                  for n, full, abbr in RU_MONTHS]
 _KK_MONTH_RES = [(n, re.compile(_kk_stem(w), re.I)) for n, w in enumerate(KK_MONTHS, 1)]
+_KK_ABBR_RES = [(n, re.compile(_kk_stem(w[:3]) + r"\.", re.I)) for n, w in enumerate(KK_MONTHS, 1)]
 
 RU_SEASONS = {21: r"весн(?:а|ой|ою|ы|у|е)", 22: r"лет(?:о|ом|а|е)",
               23: r"осен(?:ь|ью|и)", 24: r"зим(?:а|ой|ою|ы|у|е)"}
@@ -116,6 +124,12 @@ _RANGE_DASH = re.compile(r"\s*[-–—]\s*$")
 _RANGE_WORD = re.compile(r"\s+(?:по|до)\s+$", re.I)
 _RANGE_FROM = re.compile(r"\b(?:с|со|от)\s+$", re.I)
 _KK_ABLATIVE = re.compile(r"(?:дан|ден|тан|тен|нан|нен)$", re.I)
+# "того же года", "этого года", Kazakh "сол жылғы": the year is an earlier date's (see `_carry_year`).
+SAME_YEAR_AFTER = r"\s+(?:(?:того|этого|того\s+же|этого\s+же|сего|текущего)\s+года)(?!\w)"
+SAME_YEAR_BEFORE = r"(?<!\w)(?:сол|осы)\s+жыл(?:ы|ғы|гы|дың|дын)\s+$"
+SAME_YEAR_AFTER_RX = re.compile(SAME_YEAR_AFTER, re.I)
+SAME_YEAR_BEFORE_RX = re.compile(SAME_YEAR_BEFORE, re.I)
+_DAY_THEN_YEAR = re.compile(r"[ \t]+(?:в|во)[ \t]+", re.I)
 _KK_UNTIL = re.compile(r"\s+(?:дейін|дейiн|шейін|шейiн)\b", re.I)
 
 
@@ -148,11 +162,14 @@ def _ru_month(word: str) -> Optional[int]:
 def _kk_month(word: str) -> Optional[int]:
     """Month number; Kazakh months are written in lower case, so "Қазан..." is the city Kazan."""
     n = next((n for n, rx in _KK_MONTH_RES if rx.match(word)), None)
+    if n is None:
+        n = next((n for n, rx in _KK_ABBR_RES if rx.fullmatch(word)), None)
     return None if n == 10 and word.istitle() else n
 
 
 def _kk_repaired(word: str, m: int) -> bool:
-    return not word.lower().startswith(KK_MONTHS[m - 1])
+    word, full = word.lower(), KK_MONTHS[m - 1]
+    return not (word.startswith(full) or word == full[:3] + ".")
 
 
 def _season(word: str, table: dict) -> int:
@@ -203,7 +220,7 @@ def _roman_date(m):
     return v and (v, round(conf, 2))
 
 
-@_rule(rf"(?P<q>{Q_OPEN}\s?)?" + L + DAY + ORD + rf"(?(q)\s?{Q_CLOSE})\s*(?P<mon>{RU_MONTH})\s*"
+@_rule(rf"(?P<q>{Q_OPEN}\s?)?" + L + DAY + ORD + rf"(?(q)\s?{Q_CLOSE})\s*(?P<mon>{RU_MONTH}|{RU_MONTH_NODOT})\s*"
        rf"(?:{YEAR}{R}{ORD}|(?P<yy>\d\d){R}(?=\s*г))(?:\s*{RU_YEAR_WORD})?")
 def _ru_full(m):
     v = _ymd(_year(m["year"] or m["yy"]), _ru_month(m["mon"]), int(m["day"]))
@@ -227,6 +244,22 @@ def _ru_month_range(m):
 def _ru_month_year(m):
     v = _ymd(_year(m["year"]), _ru_month(m["mon"]))
     return v and (v, 0.9)
+
+
+# The month first, the day, a comma, the year ("декабрь 20, 1999", "Авг 26, 2015"): the comma and
+# the four-digit year make it a date.
+@_rule(rf"(?<!\w)(?P<mon>{RU_MONTH}|{RU_MONTH_NODOT[:RU_MONTH_NODOT.index('(?=')]})\s+{DAY}{R},\s*{YEAR}{R}"
+       rf"(?:\s*{RU_YEAR_WORD})?")
+def _ru_month_day_year(m):
+    v = _ymd(_year(m["year"]), _ru_month(m["mon"]), int(m["day"]))
+    return v and (v, 0.8)
+
+
+# A month whose year is an earlier date's ("в мае того же года", "сол жылдың мамыр айында"): XXXX-MM
+# here, the year comes from `_carry_year`, and without an earlier year the match is dropped there.
+@_rule(rf"(?<!\w)(?P<mon>{RU_MONTH})(?={SAME_YEAR_AFTER})")
+def _ru_month_same_year(m):
+    return f"XXXX-{_ru_month(m['mon']):02d}", 0.7
 
 
 @_rule(rf"(?P<q>{Q_OPEN}\s?)?" + L + DAY + ORD + rf"(?(q)\s?{Q_CLOSE})\s*(?P<mon>{RU_MONTH})")
@@ -257,7 +290,7 @@ def _year_word(m):
 
 # Bare year (or year range) after a lead-in that makes it a date.
 @_rule(r"(?:(?<!\w)(?:в|во|с|со|по|до|к|после|между)\s+|(?:год|дата)\s+рожд(?:ения|\.)?\s*[:\-–]?\s*"
-       r"|туған\s+(?:жылы|күні)\s*[:\-–]?\s*)" + rf"(?P<span>{YEAR}{R}(?:\s*[-–—]\s*(?P<y2>\d{{4}}){R})?)"
+       r"|туған\s+(?:жылы|күні)\s*[:\-–]?\s*)" + rf"(?P<span>{YEAR}{R}(?:\s*[-–—]\s*(?P<y2>\d{{4}}){R})?(?:-(?:м|го|ом|й)(?!\w))?)"
        r"(?!\s*(?:лет|чел|руб|км|экз|кг|тонн|шт|дн|%|№|[-–—/]))")
 def _bare_year(m):
     y = _year(m["year"])
@@ -322,11 +355,141 @@ def _kk_month_year(m):
     return v and (v, 0.8 if _kk_repaired(m["mon"], mon) else 0.9)
 
 
+@_rule(rf"(?<=\s)(?P<mon>{KK_MONTH}){KK_AI}")
+def _kk_month_same_year(m):
+    mon = _kk_month(m["mon"])
+    ok = mon and SAME_YEAR_BEFORE_RX.search(m.string, max(0, m.start() - 20), m.start())
+    return ok and (f"XXXX-{mon:02d}", 0.7)
+
+
 @_rule(L + DAY + KK_ORD + rf"\s+(?P<mon>{KK_MONTH})")
 def _kk_day_month(m):
     mon = _kk_month(m["mon"])
     v = mon and _ymd(None, mon, int(m["day"]))
     return v and (v, 0.5 if _kk_repaired(m["mon"], mon) else 0.6)
+
+
+# --- dates in words --------------------------------------------------------------------------
+# "двадцать седьмого июня 1977 года", "первое сентября", "в тысяча девятьсот тридцать седьмом году",
+# "в сорок первом году". A word is a numeral by its pymorphy3 lemma, in any case and gender; the table
+# below is the numeral system (cardinal and ordinal lemma of each value), not a list of phrases.
+_NUMERALS = [
+    (1, "один", "первый"), (2, "два", "второй"), (3, "три", "третий"), (4, "четыре", "четвёртый"),
+    (5, "пять", "пятый"), (6, "шесть", "шестой"), (7, "семь", "седьмой"), (8, "восемь", "восьмой"),
+    (9, "девять", "девятый"), (10, "десять", "десятый"), (11, "одиннадцать", "одиннадцатый"),
+    (12, "двенадцать", "двенадцатый"), (13, "тринадцать", "тринадцатый"), (14, "четырнадцать", "четырнадцатый"),
+    (15, "пятнадцать", "пятнадцатый"), (16, "шестнадцать", "шестнадцатый"), (17, "семнадцать", "семнадцатый"),
+    (18, "восемнадцать", "восемнадцатый"), (19, "девятнадцать", "девятнадцатый"), (20, "двадцать", "двадцатый"),
+    (30, "тридцать", "тридцатый"), (40, "сорок", "сороковой"), (50, "пятьдесят", "пятидесятый"),
+    (60, "шестьдесят", "шестидесятый"), (70, "семьдесят", "семидесятый"), (80, "восемьдесят", "восьмидесятый"),
+    (90, "девяносто", "девяностый"), (100, "сто", "сотый"), (200, "двести", "двухсотый"),
+    (300, "триста", "трёхсотый"), (400, "четыреста", "четырёхсотый"), (500, "пятьсот", "пятисотый"),
+    (600, "шестьсот", "шестисотый"), (700, "семьсот", "семисотый"), (800, "восемьсот", "восьмисотый"),
+    (900, "девятьсот", "девятисотый"), (1000, "тысяча", "тысячный"), (2000, None, "двухтысячный"),
+]
+_NUMERAL_LEMMA = {lemma: (value, ordinal) for value, *lemmas in _NUMERALS
+                  for ordinal, lemma in enumerate(lemmas) if lemma}
+_WORD = re.compile(r"[^\W\d_]+")
+_WORD_BEFORE = re.compile(r"(?<!\w)([^\W\d_]+)[ \t]+$")
+_DIGIT_DAY_BEFORE = re.compile(r"(?<![\w.,/\-])([0-3]?\d)(?:-?(?:го|е|ое))?[ \t]+$")
+_RU_MONTH_WORD = re.compile(r"(?<!\w)(?:" + "|".join(full for _, full, _ in RU_MONTHS) + r")(?!\w)", re.I)
+_YEAR_NOUN = re.compile(r"(?<!\w)год(?:а|у|ом)?(?!\w)", re.I)
+_DIGIT_YEAR_AFTER = re.compile(rf"[ \t]*{YEAR}{R}{ORD}(?:[ \t]*{RU_YEAR_WORD})?", re.I)
+_YEAR_LEAD = re.compile(r"(?<!\w)(?:в|во|с|со|по|до|к|после|между)\s+$", re.I)
+_NOT_CALENDAR = re.compile(r"\s+(?:жизни|от\s+роду)(?!\w)", re.I)
+
+
+@functools.lru_cache(maxsize=1)
+def _morph():
+    import pymorphy3  # only texts with a month or year word written out get here
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+@functools.lru_cache(maxsize=8192)
+def _numeral(word: str) -> Optional[tuple[int, bool]]:
+    """(value, ordinal?) of one numeral word in any case ("седьмого" -> (7, True)), else None."""
+    if len(word) < 3:
+        return None
+    for parse in _morph().parse(word.lower()):
+        if parse.normal_form in _NUMERAL_LEMMA and ({"NUMR", "Anum"} & parse.tag.grammemes or
+                                                   parse.normal_form in ("тысяча", "сто")):
+            return _NUMERAL_LEMMA[parse.normal_form]
+    return None
+
+
+def _number(words: list[tuple[int, bool]]) -> Optional[int]:
+    """The value of numeral words read together, or None: "тысяча девятьсот тридцать седьмой" is
+    1937; the parts must fall in size, only the last may be ordinal ("седьмой двадцать" is none)."""
+    total, part, last = 0, 0, 10_000
+    for k, (value, ordinal) in enumerate(words):
+        if ordinal and k < len(words) - 1:
+            return None
+        if value >= 1000:
+            total += (part or 1) * value if value == 1000 else value
+            part, last = 0, 1000
+            continue
+        size = 100 if value >= 100 else 20 if value >= 20 else 10 if value >= 10 else 1
+        if size >= last or (size == 1 and last == 10):
+            return None
+        part, last = part + value, size
+    return total + part
+
+
+def _numeral_before(clean: str, end: int, want_ordinal: bool = True) -> Optional[tuple[int, int]]:
+    """(start, value) of the longest numeral phrase that ends at `end` (blanks between its words)."""
+    words: list[tuple[int, tuple[int, bool]]] = []
+    while (m := _WORD_BEFORE.search(clean, max(0, end - 40), end)) and (num := _numeral(m[1])):
+        words.insert(0, (m.start(1), num))
+        end = m.start(1)
+        if len(words) == 5:
+            break
+    for k in range(len(words)):  # the longest phrase that reads as one number
+        value = _number([w for _, w in words[k:]])
+        if value is not None and (words[-1][1][1] or not want_ordinal):
+            return words[k][0], value
+    return None
+
+
+def _word_year(clean: str, start: int) -> Optional[tuple[int, int]]:
+    """(end, year) of a year written after a month: "1977 года" or "тридцать седьмого года"."""
+    m = _DIGIT_YEAR_AFTER.match(clean, start)
+    if m:
+        return m.end(), int(m["year"])
+    noun = _YEAR_NOUN.search(clean, start, start + 80)
+    words = noun and _WORD.findall(clean, start, noun.start())
+    if words and all(_numeral(w) for w in words) and clean[start:noun.start()].strip(" \t") == " ".join(words):
+        value = _number([_numeral(w) for w in words])
+        year = value if value and value >= 1800 else 1900 + value if value and 10 <= value < 100 else None
+        if year and MIN_YEAR <= year <= MAX_YEAR:
+            return noun.end(), year
+    return None
+
+
+def _word_candidates(clean: str) -> Iterator[tuple[int, int, str, float]]:
+    """Dates with a day or a year in words, anchored on a month or a year noun."""
+    for mon in _RU_MONTH_WORD.finditer(clean):
+        day = _numeral_before(clean, mon.start())
+        year = _word_year(clean, mon.end())
+        if day:
+            start, d = day
+        elif year and not _DIGIT_YEAR_AFTER.match(clean, mon.end()):  # "27 июня тридцать седьмого года"
+            digits = _DIGIT_DAY_BEFORE.search(clean, max(0, mon.start() - 8), mon.start())
+            start, d = (digits.start(1), int(digits[1])) if digits else (mon.start(), None)
+        else:
+            continue  # digits only: the regex rules have it
+        v = _ymd(year[1] if year else None, _ru_month(mon[0]), d)
+        if v:
+            yield start, year[0] if year else mon.end(), v, 0.85 if year else 0.6
+    for noun in _YEAR_NOUN.finditer(clean):
+        found = _numeral_before(clean, noun.start())
+        if not found or _NOT_CALENDAR.match(clean, noun.end()):
+            continue
+        start, value = found
+        if MIN_YEAR <= value <= MAX_YEAR:
+            yield start, noun.end(), f"{value:04d}", 0.85
+        elif 10 <= value < 100 and _YEAR_LEAD.search(clean, max(0, start - 8), start):
+            yield start, noun.end(), f"19{value:02d}", 0.6
 
 
 # --- search --------------------------------------------------------------------------------
@@ -392,6 +555,9 @@ def _compose(clean: str, ms: list[list]) -> list[list]:
             if iv:
                 out[-1] = [prev[0], cur[1], iv, min(prev[3], cur[3])]
                 continue
+            if _DAY_THEN_YEAR.fullmatch(gap) and prev[2].startswith("XXXX-") and re.fullmatch(r"\d{4}", cur[2]):
+                out[-1] = [prev[0], cur[1], cur[2] + prev[2][4:], min(prev[3], cur[3])]  # "14 декабря в 1989 году"
+                continue
         out.append(cur)
     for cur in out:
         ap = _APPROX.search(clean, max(0, cur[0] - 25), cur[0])
@@ -409,17 +575,47 @@ def _interval(a: str, b: str) -> Optional[str]:
     return f"{a}/{b}" if key(a)[0] < key(b)[0] or key(a) < key(b) else None
 
 
+_LAST_YEAR = re.compile(r"(\d{4})(?!.*\d{4})")
+
+
+def _carry_year(clean: str, ms: list[list]) -> list[list]:
+    """A date whose words say its year is an earlier one's ("29 мая того же года", "в мае этого
+    года", "сол жылғы 29 мамырда") takes the year of the nearest earlier date in the text that
+    has one, and the anaphor joins its span. Without such a date it keeps XXXX (a month alone is
+    dropped: "в мае" is no date). A bare "29 мая" keeps XXXX even after a dated sentence: the
+    text does not say which year, and a wrong year in an archive's index is worse than none
+    (records fill an event's year from the text before it, where they can say so)."""
+    out: list[list] = []
+    year = None
+    for cur in ms:
+        after = SAME_YEAR_AFTER_RX.match(clean, cur[1])
+        before = SAME_YEAR_BEFORE_RX.search(clean, max(0, cur[0] - 20), cur[0])
+        if cur[2].startswith("XXXX") and (after or before):
+            if year is None:
+                if len(cur[2]) > 7:  # XXXX-MM-DD keeps its own span
+                    out.append(cur)
+                continue
+            s, e = (before.start() if before else cur[0]), (after.end() if after else cur[1])
+            cur = [s, e, year + cur[2][4:], min(cur[3], 0.8)]
+        elif len(cur[2]) == 7 and cur[2].startswith("XXXX"):
+            continue
+        found = _LAST_YEAR.search(cur[2])
+        year = found[1] if found and "X" not in cur[2] else year
+        out.append(cur)
+    return out
+
+
 def find_dates(text: str, lang: Optional[str] = None) -> list[DateMatch]:
     """All date expressions in `text`: sorted, non-overlapping, the longest match wins."""
     clean, pos = _clean(text)
-    cands = sorted(set(_candidates(clean)), key=lambda c: (c[0] - c[1], c[0], -c[3]))
+    cands = sorted(set(_candidates(clean)) | set(_word_candidates(clean)), key=lambda c: (c[0] - c[1], c[0], -c[3]))
     taken: list[list] = []
     for s, e, v, c in cands:
         if all(e <= t[0] or s >= t[1] for t in taken):
             taken.append([s, e, v, c])
     taken.sort()
     result = []
-    for s, e, v, c in _compose(clean, taken):
+    for s, e, v, c in _carry_year(clean, _compose(clean, taken)):
         os_, oe = pos[s], pos[e - 1] + 1
         result.append(DateMatch(os_, oe, text[os_:oe], v, c))
     return result
