@@ -25,13 +25,12 @@ from pathlib import Path
 from typing import Iterable, Optional, TextIO
 
 from pipeline import export
-from pipeline.records import fold
+from pipeline.names import LOOKALIKE_TO_CYRILLIC, PATRONYMIC_SUFFIX, SURNAME_END, fold
 
 INDEX_FILE = "persons.jsonl"
 
-# Latin letters OCR puts into Cyrillic words: "Kравец", "Opлова".
-_LOOKALIKES = str.maketrans("AaBCcEeHKkMOoPpTXxyu", "АаВСсЕеНКкМОоРрТХхуи")
-_PATRONYMIC_ENDING = re.compile(r"(овна|евна|ична|ович|евич|ич|кызы|улы)$")  # "Санжаровна" ~ "Санжарқызы"
+_LOOKALIKES = LOOKALIKE_TO_CYRILLIC  # Latin letters OCR puts into Cyrillic words: "Kравец", "Opлова"
+_PATRONYMIC_ENDING = PATRONYMIC_SUFFIX  # "Санжаровна" ~ "Санжарқызы"
 _RU_CASE_ENDING = re.compile(r"(ой|ую|ым|ом|ому|ого|ей|у|а|е|ы|и)$")
 
 
@@ -80,7 +79,7 @@ def entry_of(record: dict, person: dict) -> Entry:
 
 
 def _surname_like(word: str) -> bool:
-    return bool(re.search(r"(ов|ев|ин|ын|ова|ева|ина|ына|ский|ская|цкий|цкая)$", word.lower()))
+    return bool(SURNAME_END.search(word.lower()))
 
 
 # --- deciding ---------------------------------------------------------------------------

@@ -23,19 +23,20 @@ from typing import Iterable, Optional
 import pymorphy3
 
 from pipeline.model import Entity
+from pipeline.name_context import Cue, read_cue
+from pipeline.names import (  # noqa: F401  (KK_*, TITLES, is_patronymic: re-exported for entities)
+    BACK_VOWELS, FRONT_VOWELS, GIVEN_NAMES, INITIAL, KK_FEMALE, KK_MALE, PATR_FEMN, PATR_MASC, PATR_TURKIC, SURN_FIXED,
+    SURN_OV, SURN_SKY, SURNAME_END, TITLES, VOWELS, gender_of_parts, is_patronymic,
+)
 
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 GENDERS = ("masc", "femn")
 # Tie-break between equally supported readings; e.g. a lone "Кузнецову" is masculine
 # dative rather than feminine accusative (both exist; archival texts use the dative more).
 CASE_PRIOR = {"nomn": 0.3, "gent": 0.2, "datv": 0.15, "accs": 0.12, "ablt": 0.1, "loct": 0.05}
+CUE_WEIGHT = 1.0  # a case the context's grammar asks for, against ~1.0 per word that reads so
 _CASE_ALIAS = {"gen2": "gent", "acc2": "accs", "loc2": "loct", "voct": "nomn"}
 
-TITLES = {
-    "гр", "гр-н", "гр-ка", "гражданин", "гражданка", "гражданина", "гражданки", "гражданину",
-    "гражданке", "гражданином", "гражданкой", "тов", "товарищ", "товарища", "товарищу",
-    "товарищем", "з/к", "азамат", "азаматы", "азаматтың", "жолдас", "жолдастың",
-}
 RU_PREPOSITIONS = {"в", "во", "на", "из", "изо", "до", "под", "у", "около", "близ", "к"}
 RU_SETTLEMENT_ABBR = {"г", "гор", "пос", "п", "с", "д", "дер", "ст", "ст-ца", "х", "пгт", "рп", "р.п", "м", "кишл"}
 RU_SETTLEMENT_LEMMAS = {
@@ -54,24 +55,7 @@ KK_SETTLEMENT = {
 }
 KK_REGION_ABBR = {"обл": "облысы", "ауд": "ауданы"}
 
-# Kazakh given names seen in Russian text (pymorphy3 knows only some, with odd genders)
-# and in Kazakh text (guards the suffix stripper). Russian and Kazakh spellings.
-KK_MALE = set("""
-турар тұрар жумабек жұмабек мухтар мұхтар сакен сәкен ахмет касым қасым алихан әлихан магжан
-мағжан миржакып міржақып ильяс ілияс беимбет бейімбет смагул смағұл халел жусупбек жүсіпбек абай
-шакарим шәкәрім нурлан нұрлан ерлан серик серік болат кайрат қайрат асхат тулеген төлеген отеген
-өтеген даулет дәулет темирбек темірбек садуакас сәдуақас санжар мукан мұқан ораз габит ғабит
-султан сұлтан нурсултан нұрсұлтан ерден сейден жанша мустафа мұстафа
-ермек бауыржан ерболат жұмабай жумабай әбдірахман абдрахман түбек тубек сәрсен сарсен берік берик
-нұржан нуржан қанат канат марат ержан асқар аскар жақып жакып тұрсын турсун нұрлыбек нурлыбек
-""".split())
-KK_FEMALE = set("""
-бибигуль бибігүл айгуль айгүл гульнара гүлнар гүлнара зейнеп айша сара кульзипа күлзипа гульсара
-гүлсара раушан макпал мақпал алма дина азиза әзиза жамал шолпан гульжан гүлжан гульсим гүлсім
-динара куляш күләш роза майра сауле сәуле асем әсем назипа нәзипа зауре зәуре гульбахрам
-мәлике малике ұлжан улжан ләззат ляззат айнұр айнур жанар баян ботагөз ботагоз сәния сания мәриям
-мариям нұрила нурила ақмарал акмарал гүлбаршын гульбаршин күлпаш кулпаш әлия алия балжан бәтима батима
-""".split())
+# Kazakh toponyms that merely end like a case suffix (they guard the suffix stripper).
 KK_PLACES = set("""
 алматы астана қарағанды караганды семей ақмола акмола қызылорда кзыл-орда сарыарқа қазақстан
 магадан дагестан қарқаралы жаркент мәскеу омбы тараз торғай қостанай павлодар атырау орал ақтөбе
@@ -79,8 +63,7 @@ KK_PLACES = set("""
 """.split())
 KK_GUARD = KK_MALE | KK_FEMALE | KK_PLACES
 
-_VOWELS = set("аәеёиіоөуұүыэюя")
-_BACK, _FRONT = set("аоұыя"), set("әеёөүіэ")  # и, у, ю go either way
+_VOWELS, _BACK, _FRONT = VOWELS, BACK_VOWELS, FRONT_VOWELS
 _NASAL = set("мнң")
 
 # Kazakh case suffixes: (suffix, stems it may follow). V: ends in a vowel, C: in a
@@ -96,16 +79,9 @@ _KK_SUFFIXES = sorted([
 _KK_SUFFIX_SET = {s for s, _ in _KK_SUFFIXES} | {"а", "е", "у", "ом", "ы", "ой"}  # + Russian "АЛЖИР-е"
 _ABBR_RU_ENDING = re.compile(r"^([А-ЯЁ][А-ЯЁ0-9]+)(а|у|ом|е|ы|ой|ю|ем|ов|ам|ами|ах)$")
 
-_INITIAL = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яё]?\.$")
-_PATR_MASC = re.compile(r"^(.+(?:ович|евич|ёвич|ич))(а|у|ем|ом|е|)$")
-_PATR_FEMN = re.compile(r"^(.+(?:овн|евн|ёвн|ичн))(а|ы|е|у|ой)$")
-_PATR_KK = re.compile(r"(ұлы|улы|қызы|кызы)$")
-_SURN_OV = re.compile(r"^(.+(?:ов|ев|ёв|ин|ын))(а|у|ым|е|ой|)$")
-_SURN_SKY = re.compile(r"^(.+(?:ск|цк))(ий|ого|ому|им|ом|ая|ой|ую)$")
-_SURN_FIXED = re.compile(r"(ко|их|ых|аго|яго|дзе|швили|[оеиуюэ])$")
-_SURN_LIKE = re.compile(
-    r"((ов|ев|ёв|ин|ын)(а|у|ым|е|ой)?|(ск|цк)(ий|ого|ому|им|ом|ая|ой|ую)|енко|дзе|швили|ян|ук|юк)$"
-)
+_INITIAL = INITIAL
+_PATR_MASC, _PATR_FEMN, _PATR_KK = PATR_MASC, PATR_FEMN, PATR_TURKIC
+_SURN_OV, _SURN_SKY, _SURN_FIXED, _SURN_LIKE = SURN_OV, SURN_SKY, SURN_FIXED, SURNAME_END
 
 
 def _match_case(new: str, orig: str) -> str:
@@ -164,15 +140,17 @@ def _cons_final(w: str) -> bool:
     return bool(w) and w[-1] not in _VOWELS and w[-1] not in "ьй"
 
 
-def is_patronymic(word: str) -> bool:
-    w = word.lower()
-    return bool(_PATR_MASC.match(w) or _PATR_FEMN.match(w) or _PATR_KK.search(w))
-
-
 def split_initials(surface: str) -> list[str]:
     """Tokens of a name span; "Н.Е.Тухачевская" -> ["Н.", "Е.", "Тухачевская"]; titles dropped."""
     text = re.sub(r"(?<=\.)(?=\S)", " ", surface.replace(",", " "))
-    return [t for t in text.split() if t.lower().rstrip(".") not in TITLES]
+    return [t for t in text.split() if not _title(t)]
+
+
+def _title(token: str) -> bool:
+    """An address word ("гр-ка", "тов.", "азамат"); a capitalised one that is also a given name
+    ("Азамат Ержанов") is the name."""
+    low = token.lower().rstrip(".")
+    return low in TITLES and not (token[:1].isupper() and low in GIVEN_NAMES and not token.endswith("."))
 
 
 _KK_RU_SURNAME_CASE = re.compile(
@@ -267,7 +245,9 @@ class Normalizer:
         self.morph = morph if isinstance(morph, CachedMorph) else CachedMorph(morph)
 
     # ------------------------------------------------------------------ persons
-    def person(self, surface: str, lang: str) -> dict:
+    def person(self, surface: str, lang: str, context: Optional[str] = None) -> dict:
+        """Parts of the name in the nominative and its gender ("masc"/"femn"/None); `context`, a
+        sentence the name stands in, lends its case and gender cues (see name_context)."""
         toks = split_initials(surface)
         inits = [t for t in toks if _INITIAL.match(t)]
         words = [t.strip(".,;:«»\"()-") for t in toks if not _INITIAL.match(t)]
@@ -275,9 +255,14 @@ class Normalizer:
         if lang == "kk" and words:
             words[-1] = kk_strip_case(words[-1])
         roles = self._roles(words, bool(inits))
+        gender = None
         if lang != "kk":
-            words = self._ru_nominative(words, roles)
-        return _assemble(words, roles, inits, surface)
+            cue = read_cue(self.morph, context, surface) if context else Cue()
+            words, gender = self._ru_nominative(words, roles, cue)
+        name = _assemble(words, roles, inits, surface)
+        found = gender_of_parts(name["surname"], name["given"], name["patronymic"])
+        name["gender"] = {"f": "femn", "m": "masc"}.get(found) or gender
+        return name
 
     def parts(self, normalized: str) -> dict:
         """Split a name that is already normalised (nominative, surname first) into its parts,
@@ -326,22 +311,26 @@ class Normalizer:
         roles[1 if swap and n == 2 else 0] = "surn"
         return roles
 
-    def _ru_nominative(self, words: list[str], roles: list[str]) -> list[str]:
-        """Put the name into the nominative with one (case, gender) shared by all its words."""
+    def _ru_nominative(self, words: list[str], roles: list[str], cue: Cue) -> tuple[list[str], Optional[str]]:
+        """Put the name into the nominative with one (case, gender) shared by all its words; the
+        gender comes back when the words (or the context) prefer it clearly."""
         per_word = [[self._ru_hyps(part, role) for part in w.split("-")] for w, role in zip(words, roles)]
 
         def support(cg):
-            total = CASE_PRIOR[cg[0]]
+            total = 0.0
             for parts in per_word:
                 total += sum(h.get(cg, (0.0, ""))[0] for h in parts) / len(parts)
-            return total
+            if total and cue.cases:  # the context counts only for readings the words have
+                total += CUE_WEIGHT * (cue.cases.get(cg[0], 0.0) + 0.5 * (cue.gender == cg[1]))
+            return total + CASE_PRIOR[cg[0]]
 
         best = max(((c, g) for c in CASES for g in GENDERS), key=support)
+        other = max(support((c, g)) for c in CASES for g in GENDERS if g != best[1])
         out = []
         for w, parts in zip(words, per_word):
             noms = [self._reading(h, best, p) for h, p in zip(parts, w.split("-"))]
             out.append(_match_case("-".join(noms), w))
-        return out
+        return out, (best[1] if support(best) - other > 0.25 else None)
 
     @staticmethod
     def _reading(hyps: dict, cg: tuple, word: str) -> str:

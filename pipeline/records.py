@@ -29,7 +29,10 @@ from typing import Iterable, Optional
 
 from pipeline import dates
 from pipeline.model import Document, Entity
-from pipeline.normalize import KK_FEMALE, KK_MALE, Normalizer
+from pipeline.names import DIMINUTIVES as _DIMINUTIVES, LETTERS as _LETTERS
+from pipeline.names import close as _close, edit_distance, fold, gender_of_parts, patronymic_stem as _patronymic_stem
+from pipeline.names import surname_part as _surname_part
+from pipeline.normalize import Normalizer
 
 # --- lexicon ------------------------------------------------------------------------------
 # Event words. A pattern is matched against the page text with the entities blanked out,
@@ -163,19 +166,9 @@ _TERMS = (
 )
 _CAPITAL = re.compile(r"высш\w+ мер\w+|ВМН|ату жазас|расстрел", re.I)
 
-_LETTERS = "A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі"
 _ORPHANAGE = re.compile(r"детск\w+\s+(?:дом|приемник|приёмник)\w*|балалар\s+үй\w*", re.I)
 _NAME_WORD = re.compile(rf"[{_LETTERS}]\.|[{_LETTERS}][{_LETTERS}'’-]*[{_LETTERS}]")
 _EARLIEST_EVENT_YEAR = 1905  # arrests, sentences, camps: a year before this is a misread date
-# Everyday forms of given names in letters and memoirs -> the names they stand for (folded spelling)
-_DIMINUTIVES = {pet: set(full.split()) for pet, full in {
-    "рая": "раиса", "маша": "мария", "маруся": "мария", "катя": "екатерина", "шура": "александра александр",
-    "саша": "александра александр", "женя": "евгения евгений", "надя": "надежда", "люба": "любовь",
-    "валя": "валентина", "галя": "галина", "зина": "зинаида", "тоня": "антонина", "аня": "анна", "оля": "ольга",
-    "таня": "татьяна", "лида": "лидия", "соня": "софия софья", "фира": "эсфирь", "ниночка": "нина",
-    "леля": "елена ольга", "лена": "елена", "дуся": "евдокия", "клава": "клавдия", "фрося": "ефросинья",
-    "миша": "михаил", "петя": "петр", "ваня": "иван", "коля": "николай", "володя": "владимир", "сеня": "семен",
-}.items()}
 _NOT_TOWNS = {"селе", "деревне", "городе", "поселке", "посёлке", "доме", "квартире", "семье", "бараке", "лагере",
               "ссылке", "заключении", "тюрьме", "том", "этом", "одной", "одном", "общежитии"}
 _LAST_WORD = re.compile(rf"([{_LETTERS}#]+)$")
@@ -183,8 +176,6 @@ _PLURAL = re.compile(r"(ы|и|ли|лись)$", re.I)
 _JOINED = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:и|мен|және|,)\s*")
 _ABBREVIATIONS = {"г", "гг", "ул", "д", "т", "ст", "тов", "им", "обл", "пос", "с", "отв", "гр", "ж", "жж", "кв",
                   "р", "см", "др", "пр", "проф", "акад", "и", "о", "тт", "нкв", "п", "ч", "л", "№", "ауд"}
-_FOLD = str.maketrans("әғқңөұүһіёӘҒҚҢӨҰҮҺІЁ", "агкноуухиеАГКНОУУХИЕ")
-_PATRONYMIC_SUFFIX = re.compile(r"(овна|евна|ична|инична|ович|евич|ич|қызы|кызы|ұлы|улы|уулу)$")
 _GENITIVE_KK = re.compile(r"(ның|нің|тың|тің|дың|дің)$")
 _ABLATIVE_KK = re.compile(r"(дан|ден|тан|тен|нан|нен)$")
 
@@ -262,57 +253,17 @@ class Sentence:
 
 
 # --- small helpers ----------------------------------------------------------------------------
-def fold(text: Optional[str]) -> str:
-    """Compare names across Russian and Kazakh spellings: "Исқақов" ~ "Искаков"."""
-    return (text or "").translate(_FOLD).lower().replace("ё", "е").strip(". ")
-
-
-def edit_distance(a: str, b: str, limit: Optional[int] = None) -> int:
-    """Levenshtein distance; with `limit`, any distance known to exceed it comes back as limit + 1."""
-    if limit is not None and abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
-def _close(a: str, b: str) -> bool:
-    """Same word, or one OCR slip apart in a long enough word."""
-    if a == b:
-        return True
-    return min(len(a), len(b)) >= 5 and edit_distance(a, b, 1) <= 1
-
-
 def name_gender(name: dict, normalizer: Optional[Normalizer] = None) -> Optional[str]:
     """Gender from the patronymic, the surname's ending or the given name; None when unknown."""
-    patronymic = fold(name.get("patronymic"))
-    if len(patronymic) > 2:
-        if patronymic.endswith(("вна", "чна", "кызы")):
-            return "f"
-        if patronymic.endswith(("вич", "ич", "улы", "уулу")):
-            return "m"
-    surname = fold(name.get("surname")).split("-")[0]
-    if len(surname) > 3:
-        if surname.endswith(("ова", "ева", "ина", "ына", "ская", "цкая", "ая")):
-            return "f"
-        if surname.endswith(("ов", "ев", "ин", "ын", "ский", "цкий", "ой", "ый", "ий")):
-            return "m"
+    found = gender_of_parts(name.get("surname"), name.get("given"), name.get("patronymic"))
     given = (name.get("given") or "").lower()
-    if len(given) > 2 and not given.endswith("."):
-        if given in KK_FEMALE:
-            return "f"
-        if given in KK_MALE:
-            return "m"
-        if normalizer is not None:
-            genders = {("femn" if "femn" in p.tag else "masc" if "masc" in p.tag else None)
-                       for p in normalizer.morph.parse(given) if "Name" in p.tag}
-            genders.discard(None)
-            if len(genders) == 1:
-                return "f" if genders.pop() == "femn" else "m"
+    if found or normalizer is None or len(given) <= 2 or given.endswith("."):
+        return found
+    genders = {("femn" if "femn" in p.tag else "masc" if "masc" in p.tag else None)
+               for p in normalizer.morph.parse(given) if "Name" in p.tag}
+    genders.discard(None)
+    if len(genders) == 1:
+        return "f" if genders.pop() == "femn" else "m"
     return None
 
 
@@ -332,10 +283,6 @@ def trigger_gender(word: str, lang: str) -> Optional[str]:
 
 def _compatible(gender_a: Optional[str], gender_b: Optional[str]) -> bool:
     return gender_a is None or gender_b is None or gender_a == gender_b
-
-
-def _patronymic_stem(word: str) -> str:
-    return _PATRONYMIC_SUFFIX.sub("", fold(word))
 
 
 # --- the builder ----------------------------------------------------------------------------
@@ -1046,7 +993,7 @@ def _same_person(known: dict, known_gender, new: dict, new_gender) -> bool:
             agreed = True
             continue
         slip = same_patronymic and min(len(kv), len(nv)) >= 4 and edit_distance(kv, nv, 1) <= 1  # "Анва Моисеевна"
-        pet = part == "given" and not (ks and ns) and kv in _DIMINUTIVES.get(nv, set()) | {nv}  # "тетя Рая" ~ "Раиса"
+        pet = part == "given" and not (ks and ns) and kv in _DIMINUTIVES.get(nv, frozenset()) | {nv}  # "тетя Рая" ~ "Раиса"
         if not (_close(kv, nv) or slip or pet):
             return False
         agreed = True
@@ -1061,11 +1008,6 @@ def _plausible_name(name: dict) -> bool:
     if len(words) == 1 and re.search(r"(ое|ые|ого|ому|ыми)$", words[0].lower()):
         return False  # "Акмолинское": an adjective, not a surname
     return bool(words) and all(_NAME_WORD.fullmatch(w) for w in words) and any(len(w.strip(".")) > 1 for w in words)
-
-
-def _surname_part(a: str, b: str) -> bool:
-    """ "Тухачевская" is one half of "Тухачевская-Аронштам"."""
-    return a != b and ("-" in a or "-" in b) and (a in b.split("-") or b in a.split("-"))
 
 
 def _name_record(name: dict) -> dict:

@@ -50,6 +50,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
+from pipeline.names import GIVEN_NAMES, LATIN_LOOKALIKES, LOOKALIKE_TO_CYRILLIC, PATRONYMIC_END, ROLE_WORDS, TITLES
+from pipeline.names import SURNAME_END as NAMES_SURNAME_END
+
 NER_FILE = Path("model") / "slovnet_ner_news_v1.tar"
 NAVEC_FILE = Path("emb") / "navec_news_v1_1B_250K_300d_100q.tar"
 LABELS = {"PER": "PERSON", "LOC": "PLACE", "ORG": "ORG"}
@@ -236,19 +239,15 @@ DOT_ABBR = {
 # one-letter abbreviations (г. с. д. п. х.) -- unless a surname follows, then they are initials
 ONE_LETTER_ABBR = set("гсдпхвтр")
 DOTTED_PAIRS = {("т", "д"), ("т", "п"), ("т", "е"), ("т", "к"), ("н", "э"), ("г", "р"), ("г", "г"), ("с", "г")}
-_LATIN2CYR = str.maketrans("AaBCcEeHKkMOoPpTXxy", "АаВСсЕеНКкМОоРрТХху")
-_LATIN_HOMO = set("AaBCcEeHKkMOoPpTXxy")
+_LATIN2CYR = LOOKALIKE_TO_CYRILLIC
+_LATIN_HOMO = set(LATIN_LOOKALIKES)
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _CYR = re.compile(r"[а-яёА-ЯЁ]")
 _LAT = re.compile(r"[a-zA-Z]")
 _VOWELS = set("аеёиоуыэюяАЕЁИОУЫЭЮЯ")
 
 NAME_TAGS = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
-SURNAME_END = re.compile(
-    r"(?:ов|ев|ёв|ин|ын)(?:а|у|ым|ой|ою|е)?$|(?:ский|цкий|ская|цкая|ского|цкого|скому|цкому|ским|цким|ской|цкой)$"
-    r"|(?:енко|швили|дзе|уулу|кызы|оглы)$",
-    re.I,
-)
+SURNAME_END = NAMES_SURNAME_END
 
 
 def _fix_homoglyphs(text: str) -> str:
@@ -449,14 +448,7 @@ class Normalizer:
 
 # --------------------------------------------------------------------------- post-processing
 
-TITLE_WORDS = {
-    "гражданин", "гражданка", "гражданина", "гражданки", "гражданину", "гражданке", "гр", "гражд",
-    "товарищ", "товарища", "товарищу", "тов", "т",
-    "обвиняемый", "обвиняемая", "обвиняемого", "обвиняемой", "осужденный", "осужденная", "осужденного",
-    "осужденной", "арестованный", "арестованная", "арестованного", "арестованной", "заключенный",
-    "заключенная", "заключенного", "заключенной", "свидетель", "свидетельница", "подсудимый", "подсудимая",
-    "жена", "вдова", "дочь", "сын", "мать", "отец", "муж", "брат", "сестра",
-}
+TITLE_WORDS = (TITLES | ROLE_WORDS) - GIVEN_NAMES  # "Азамат" is a name before it is "citizen"
 PLACE_ABBR = {"г", "гор", "с", "сел", "дер", "д", "пос", "ст", "аул", "х", "хут"}
 REGION_NOUNS = {
     "область", "области", "областью", "район", "района", "районе", "району", "уезд", "уезда", "уезде",
@@ -808,7 +800,7 @@ class PostProcessor:
         return False
 
 
-_PATR_END = re.compile(r"(?:вич|вна|вны|вной|вну|вне|вичем|вича|вичу|ична|ичны|ичной|ичну|кызы|улы|оглы)$")
+_PATR_END = PATRONYMIC_END
 
 
 _NUMBER_WORDS = {"году", "года", "год", "годов", "годах"}
