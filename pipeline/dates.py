@@ -10,6 +10,18 @@ EDTF's unspecified digit whether or not a year word follows ("в 30-х года�
 -> 193X, 192X); a chronology's entry that opens its line with the year ("1899, 12 мая. –
 Родилась") is that year's date (1899-05-12), not a day and month without one.
 
+Wordings read besides digits: a year with an ordinal ending and no year word ("в 1947-м", "в мае
+1951-го"); a day and month, "в", then the year ("14 декабря в 1989 году"); days and years in words,
+read by their pymorphy3 lemma (`pipeline.numerals`: "двадцать седьмого июня 1977 года", "в тысяча
+девятьсот тридцать седьмом году"; a two-digit year in words is 19xx only after "в", "с", "до" ...,
+and "на сорок втором году жизни" is an age); abbreviated months, Russian with or without the dot
+("12 окт. 1937", "3 сен 1975": without it only between a day and a year), Kazakh CLDR's first three
+letters and a dot ("15 там.", "1922 ж. 19 сәу."); the month first ("декабрь 20, 1999").
+
+A date whose year is an earlier date's ("29 мая того же года", "в мае этого года", "сол жылғы 2
+шілдеде") takes the year of the nearest earlier date with one in the same text (`_carry_year`);
+a bare "29 мая" keeps XXXX: see there why.
+
 Precision over recall for bare numbers: a four-digit number is a year only with a year word
 ("г.", "года", "гг.", "жылы", "ж.") or a clear lead-in ("в 1937", "Год рождения: 1902");
 case numbers, articles, sheet and house numbers are refused.
@@ -25,10 +37,11 @@ and paragraph tags are unreliable on mixed pages (Russian date lines inside Kaza
 from __future__ import annotations
 
 import datetime
-import functools
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
+
+from pipeline.numerals import numeral, numeral_before, number
 
 __all__ = ["DateMatch", "find_dates", "normalize_date", "year_of"]
 
@@ -371,84 +384,14 @@ def _kk_day_month(m):
 
 # --- dates in words --------------------------------------------------------------------------
 # "двадцать седьмого июня 1977 года", "первое сентября", "в тысяча девятьсот тридцать седьмом году",
-# "в сорок первом году". A word is a numeral by its pymorphy3 lemma, in any case and gender; the table
-# below is the numeral system (cardinal and ordinal lemma of each value), not a list of phrases.
-_NUMERALS = [
-    (1, "один", "первый"), (2, "два", "второй"), (3, "три", "третий"), (4, "четыре", "четвёртый"),
-    (5, "пять", "пятый"), (6, "шесть", "шестой"), (7, "семь", "седьмой"), (8, "восемь", "восьмой"),
-    (9, "девять", "девятый"), (10, "десять", "десятый"), (11, "одиннадцать", "одиннадцатый"),
-    (12, "двенадцать", "двенадцатый"), (13, "тринадцать", "тринадцатый"), (14, "четырнадцать", "четырнадцатый"),
-    (15, "пятнадцать", "пятнадцатый"), (16, "шестнадцать", "шестнадцатый"), (17, "семнадцать", "семнадцатый"),
-    (18, "восемнадцать", "восемнадцатый"), (19, "девятнадцать", "девятнадцатый"), (20, "двадцать", "двадцатый"),
-    (30, "тридцать", "тридцатый"), (40, "сорок", "сороковой"), (50, "пятьдесят", "пятидесятый"),
-    (60, "шестьдесят", "шестидесятый"), (70, "семьдесят", "семидесятый"), (80, "восемьдесят", "восьмидесятый"),
-    (90, "девяносто", "девяностый"), (100, "сто", "сотый"), (200, "двести", "двухсотый"),
-    (300, "триста", "трёхсотый"), (400, "четыреста", "четырёхсотый"), (500, "пятьсот", "пятисотый"),
-    (600, "шестьсот", "шестисотый"), (700, "семьсот", "семисотый"), (800, "восемьсот", "восьмисотый"),
-    (900, "девятьсот", "девятисотый"), (1000, "тысяча", "тысячный"), (2000, None, "двухтысячный"),
-]
-_NUMERAL_LEMMA = {lemma: (value, ordinal) for value, *lemmas in _NUMERALS
-                  for ordinal, lemma in enumerate(lemmas) if lemma}
+# "в сорок первом году": the numerals are read by `pipeline.numerals` (pymorphy3 lemmas).
 _WORD = re.compile(r"[^\W\d_]+")
-_WORD_BEFORE = re.compile(r"(?<!\w)([^\W\d_]+)[ \t]+$")
 _DIGIT_DAY_BEFORE = re.compile(r"(?<![\w.,/\-])([0-3]?\d)(?:-?(?:го|е|ое))?[ \t]+$")
 _RU_MONTH_WORD = re.compile(r"(?<!\w)(?:" + "|".join(full for _, full, _ in RU_MONTHS) + r")(?!\w)", re.I)
 _YEAR_NOUN = re.compile(r"(?<!\w)год(?:а|у|ом)?(?!\w)", re.I)
 _DIGIT_YEAR_AFTER = re.compile(rf"[ \t]*{YEAR}{R}{ORD}(?:[ \t]*{RU_YEAR_WORD})?", re.I)
 _YEAR_LEAD = re.compile(r"(?<!\w)(?:в|во|с|со|по|до|к|после|между)\s+$", re.I)
 _NOT_CALENDAR = re.compile(r"\s+(?:жизни|от\s+роду)(?!\w)", re.I)
-
-
-@functools.lru_cache(maxsize=1)
-def _morph():
-    import pymorphy3  # only texts with a month or year word written out get here
-
-    return pymorphy3.MorphAnalyzer(lang="ru")
-
-
-@functools.lru_cache(maxsize=8192)
-def _numeral(word: str) -> Optional[tuple[int, bool]]:
-    """(value, ordinal?) of one numeral word in any case ("седьмого" -> (7, True)), else None."""
-    if len(word) < 3:
-        return None
-    for parse in _morph().parse(word.lower()):
-        if parse.normal_form in _NUMERAL_LEMMA and ({"NUMR", "Anum"} & parse.tag.grammemes or
-                                                   parse.normal_form in ("тысяча", "сто")):
-            return _NUMERAL_LEMMA[parse.normal_form]
-    return None
-
-
-def _number(words: list[tuple[int, bool]]) -> Optional[int]:
-    """The value of numeral words read together, or None: "тысяча девятьсот тридцать седьмой" is
-    1937; the parts must fall in size, only the last may be ordinal ("седьмой двадцать" is none)."""
-    total, part, last = 0, 0, 10_000
-    for k, (value, ordinal) in enumerate(words):
-        if ordinal and k < len(words) - 1:
-            return None
-        if value >= 1000:
-            total += (part or 1) * value if value == 1000 else value
-            part, last = 0, 1000
-            continue
-        size = 100 if value >= 100 else 20 if value >= 20 else 10 if value >= 10 else 1
-        if size >= last or (size == 1 and last == 10):
-            return None
-        part, last = part + value, size
-    return total + part
-
-
-def _numeral_before(clean: str, end: int, want_ordinal: bool = True) -> Optional[tuple[int, int]]:
-    """(start, value) of the longest numeral phrase that ends at `end` (blanks between its words)."""
-    words: list[tuple[int, tuple[int, bool]]] = []
-    while (m := _WORD_BEFORE.search(clean, max(0, end - 40), end)) and (num := _numeral(m[1])):
-        words.insert(0, (m.start(1), num))
-        end = m.start(1)
-        if len(words) == 5:
-            break
-    for k in range(len(words)):  # the longest phrase that reads as one number
-        value = _number([w for _, w in words[k:]])
-        if value is not None and (words[-1][1][1] or not want_ordinal):
-            return words[k][0], value
-    return None
 
 
 def _word_year(clean: str, start: int) -> Optional[tuple[int, int]]:
@@ -458,8 +401,8 @@ def _word_year(clean: str, start: int) -> Optional[tuple[int, int]]:
         return m.end(), int(m["year"])
     noun = _YEAR_NOUN.search(clean, start, start + 80)
     words = noun and _WORD.findall(clean, start, noun.start())
-    if words and all(_numeral(w) for w in words) and clean[start:noun.start()].strip(" \t") == " ".join(words):
-        value = _number([_numeral(w) for w in words])
+    if words and all(numeral(w) for w in words) and clean[start:noun.start()].strip(" \t") == " ".join(words):
+        value = number([numeral(w) for w in words])
         year = value if value and value >= 1800 else 1900 + value if value and 10 <= value < 100 else None
         if year and MIN_YEAR <= year <= MAX_YEAR:
             return noun.end(), year
@@ -469,7 +412,7 @@ def _word_year(clean: str, start: int) -> Optional[tuple[int, int]]:
 def _word_candidates(clean: str) -> Iterator[tuple[int, int, str, float]]:
     """Dates with a day or a year in words, anchored on a month or a year noun."""
     for mon in _RU_MONTH_WORD.finditer(clean):
-        day = _numeral_before(clean, mon.start())
+        day = numeral_before(clean, mon.start())
         year = _word_year(clean, mon.end())
         if day:
             start, d = day
@@ -482,7 +425,7 @@ def _word_candidates(clean: str) -> Iterator[tuple[int, int, str, float]]:
         if v:
             yield start, year[0] if year else mon.end(), v, 0.85 if year else 0.6
     for noun in _YEAR_NOUN.finditer(clean):
-        found = _numeral_before(clean, noun.start())
+        found = numeral_before(clean, noun.start())
         if not found or _NOT_CALENDAR.match(clean, noun.end()):
             continue
         start, value = found

@@ -387,3 +387,17 @@ def test_new_wording_table_size():
 @pytest.mark.parametrize("text,expected", NEW_WORDING)
 def test_new_wording(text, expected):
     assert _pairs(text) == expected
+
+
+@pytest.mark.parametrize("words,value", [
+    ("двадцать седьмого", 27), ("двадцать седьмому", 27), ("Двадцать седьмым", 27),
+    ("тысяча девятьсот тридцать седьмом", 1937), ("тысячу девятьсот сорок пятого", 1945),
+    ("две тысячи третьем", 2003), ("сто первом", 101), ("тридцатого", 30),
+    ("двадцать одиннадцатом", None), ("седьмого двадцать", None), ("одиннадцать седьмом", None),
+])
+def test_numeral_words_read_in_any_case(words, value):
+    from pipeline.numerals import number, numeral
+
+    parts = [numeral(w) for w in words.split()]
+    assert all(parts)
+    assert number(parts) == value
