@@ -17,7 +17,7 @@ KK_LETTERS = "ӘәҒғҚқҢңӨөҰұҮүҺһІі"  # Kazakh letters beyond the
 LETTERS = "A-Za-zА-Яа-яЁё" + KK_LETTERS  # for regex character classes
 UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
 VOWELS = frozenset("аәеёиіоөуұүыэюя")
-BACK_VOWELS, FRONT_VOWELS = frozenset("аоұыя"), frozenset("әеёөүіэ")  # и, у, ю go either way
+BACK_VOWELS, FRONT_VOWELS = frozenset("аоұыя"), frozenset("әеөүіэ")  # и, у, ю (and ё of loans) go either way
 # Kazakh letters to the Russian letter a Russian-language text writes for them: "Исқақов" ~ "Искаков".
 _FOLD = str.maketrans("әғқңөұүһіёӘҒҚҢӨҰҮҺІЁ", "агкноуухиеАГКНОУУХИЕ")
 
@@ -119,6 +119,8 @@ DIMINUTIVES = {pet: frozenset(full.split()) for pet, full in {
     "миша": "михаил", "петя": "петр", "ваня": "иван", "коля": "николай", "володя": "владимир", "сеня": "семен",
 }.items()}
 
+# A double surname written with a spaced dash ("Сейфуллина – Ахметова") or a dash without spaces.
+SPACED_DASH = re.compile(rf"(?<=[{LETTERS}])(\s+[-–—]\s*|\s*[–—]\s*)(?=[{UPPER}])")
 INITIAL = re.compile(rf"^[{UPPER}][a-zа-яё]?\.$")  # "Н.", "Ю.", "Ш." and the two-letter "Дж."
 
 

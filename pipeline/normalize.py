@@ -26,7 +26,7 @@ from pipeline.model import Entity
 from pipeline.name_context import Cue, read_cue
 from pipeline.names import (  # noqa: F401  (KK_*, TITLES, is_patronymic: re-exported for entities)
     BACK_VOWELS, FRONT_VOWELS, GIVEN_NAMES, INITIAL, KK_FEMALE, KK_MALE, PATR_FEMN, PATR_MASC, PATR_TURKIC, SURN_FIXED,
-    SURN_OV, SURN_SKY, SURNAME_END, TITLES, VOWELS, gender_of_parts, is_patronymic,
+    PATRONYMIC_END, SPACED_DASH, SURN_OV, SURN_SKY, SURNAME_END, TITLES, VOWELS, gender_of_parts, is_patronymic,
 )
 
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
@@ -131,6 +131,12 @@ _PATR_F_TABLE = {"а": [(["nomn"], "femn", "а")], "ы": [(["gent"], "femn", "а
 # A consonant-final masculine stem (foreign surname, Kazakh given name) declined.
 _CONS_TABLE = {"а": [(["gent", "accs"], "masc", "")], "у": [(["datv"], "masc", "")],
                "ом": [(["ablt"], "masc", "")], "ем": [(["ablt"], "masc", "")], "е": [(["loct"], "masc", "")]}
+# A soft masculine stem declined ("Белоконю" -> "Белоконь", "Марселем" -> "Марсель").
+_SOFT_TABLE = {"ю": [(["datv"], "masc", "ь")], "ем": [(["ablt"], "masc", "ь")]}
+# A surname of the -а declension, either gender ("Сироте", "Воеводы" -> "Сирота", "Воевода").
+_A_STEM_TABLE = {e: [(c, g, "а") for c, _, _ in v for g in GENDERS] for e, v in {
+    "ы": [(["gent"], None, None)], "и": [(["gent"], None, None)], "е": [(["datv", "loct"], None, None)],
+    "у": [(["accs"], None, None)]}.items()}
 # A feminine -а given name declined ("Гульсары" -> "Гульсара").
 _FEM_A_TABLE = {"а": [(["nomn"], "femn", "а")], "ы": [(["gent"], "femn", "а")], "и": [(["gent"], "femn", "а")],
                 "е": [(["datv", "loct"], "femn", "а")], "у": [(["accs"], "femn", "а")], "ой": [(["ablt"], "femn", "а")]}
@@ -158,7 +164,7 @@ _KK_RU_SURNAME_CASE = re.compile(
 )
 
 
-def kk_strip_case(word: str) -> str:
+def kk_strip_case(word: str, min_stem: int = 3) -> str:
     """Remove one Kazakh case suffix from a word ("облысында" -> "облысы", "Семейде" -> "Семей")."""
     for sep in ("-", "'", "’", "`"):
         head, found, tail = word.rpartition(sep)
@@ -173,8 +179,10 @@ def kk_strip_case(word: str) -> str:
         return word[: m.start(2)]
     for suf, conds in _KK_SUFFIXES:
         stem = lw[: -len(suf)]
-        if not lw.endswith(suf) or len(stem) < 3:
+        if not lw.endswith(suf) or len(stem) < min_stem:
             continue
+        if len(stem) == 3 and len(suf) == 2 and (stem[-1] in _VOWELS or stem[-1] == "й") and word[:1].isupper():
+            continue  # a CVCV name is a nominative ("Саида", "Едіге"), not "Сай" + locative
         if suf == "н" and (word[:1].isupper() or len(stem) < 4):
             continue  # bare accusative -н only on common nouns ("облысын"); "Байтұрсын" is a name
         if _kk_stem_ok(stem, conds) and _harmony_ok(stem, suf):
@@ -202,8 +210,8 @@ def _harmony_ok(stem: str, suf: str) -> bool:
     if re.search("(ев|ёв|ева|ёва)$", stem):
         return True  # "Жұмабаевтың": the Russian surname suffix does not set the harmony
     for c in reversed(stem):
-        if c in "иую":
-            return True  # "Майлиннің" but "Мұхиттың": и/у/ю go either way
+        if c in "иуюё":
+            return True  # "Майлиннің" but "Мұхиттың": и/у/ю go either way; ё only in loans ("Пётрдың")
         if c in _BACK:
             return sv[0] in _BACK
         if c in _FRONT:
@@ -248,7 +256,8 @@ class Normalizer:
     def person(self, surface: str, lang: str, context: Optional[str] = None) -> dict:
         """Parts of the name in the nominative and its gender ("masc"/"femn"/None); `context`, a
         sentence the name stands in, lends its case and gender cues (see name_context)."""
-        toks = split_initials(surface)
+        dash = SPACED_DASH.search(surface)  # read "Сейфуллиной – Ахметовой" as one hyphenated word
+        toks = split_initials(SPACED_DASH.sub("-", surface, count=1) if dash else surface)
         inits = [t for t in toks if _INITIAL.match(t)]
         words = [t.strip(".,;:«»\"()-") for t in toks if not _INITIAL.match(t)]
         words = [w for w in words if w]
@@ -260,6 +269,10 @@ class Normalizer:
             cue = read_cue(self.morph, context, surface) if context else Cue()
             words, gender = self._ru_nominative(words, roles, cue)
         name = _assemble(words, roles, inits, surface)
+        if dash and name["surname"] and "-" in name["surname"]:  # the text's own dash, as written
+            joined = name["surname"].replace("-", dash.group(1), 1)
+            name["full"] = name["full"].replace(name["surname"], joined, 1)
+            name["surname"] = joined
         found = gender_of_parts(name["surname"], name["given"], name["patronymic"])
         name["gender"] = {"f": "femn", "m": "masc"}.get(found) or gender
         return name
@@ -276,7 +289,8 @@ class Normalizer:
         lw = word.lower()
         if not self.morph.word_is_known(lw):
             return set()
-        return {g for p in self.morph.parse(lw) for g in ("Surn", "Name") if g in p.tag}
+        # singular readings only: "Абаев" is also the genitive plural of the name "Абай"
+        return {g for p in self.morph.parse(lw) for g in ("Surn", "Name") if g in p.tag and "plur" not in p.tag}
 
     def _surname_score(self, word: str) -> int:
         lw = word.lower().split("-")[0]
@@ -303,6 +317,8 @@ class Normalizer:
             else:
                 roles[p - 1] = "name"
             return roles
+        if n == 1 and PATRONYMIC_END.search(words[0]):
+            return ["patr"]  # "Ивановичу", "Петровне" alone
         if n == 1:
             return ["name" if self._name_score(words[0]) > self._surname_score(words[0]) else "surn"]
         a, b = words[0], words[1]
@@ -385,29 +401,47 @@ class Normalizer:
         elif m := _SURN_SKY.match(lw):
             _table(hyps, m.group(1), m.group(2), _SKY_TABLE, 0.5)
         elif _SURN_FIXED.search(lw):
-            _add(hyps, CASES, GENDERS, lw, 0.5)
+            # a consonant + е/и/у/ю is more often a case ending ("Сироте", "Бруевичу") than an
+            # indeclinable surname ("Дюпре")
+            declined = lw[-1] in "еиую" and _cons_final(lw[:-1])
+            _add(hyps, CASES, GENDERS, lw, 0.3 if declined else 0.5)
+            if declined:
+                Normalizer._declined_rules(lw, hyps, 0.4)
+                _table(hyps, lw[:-1], lw[-1], _A_STEM_TABLE, 0.35)  # "Сироте" -> "Сирота", his or hers
         else:
             if _cons_final(lw) or lw.endswith("ь"):
                 _add(hyps, ["nomn"], ["masc"], lw, 0.5)
                 _add(hyps, CASES, ["femn"], lw, 0.5)  # foreign women's surnames do not decline
-            for end in ("ом", "ем", "а", "у", "е"):  # "Гольдберга", "Лазаревичем"
-                if lw.endswith(end) and _cons_final(lw[: -len(end)]):
-                    _table(hyps, lw[: -len(end)], end, _CONS_TABLE, 0.4)
+            Normalizer._declined_rules(lw, hyps, 0.4)
+
+    @staticmethod
+    def _declined_rules(lw: str, hyps: dict, weight: float) -> None:
+        """A masculine consonant stem declined, hard ("Гольдберга", "Лазаревичем") or soft
+        ("Белоконю", "Марселем")."""
+        for end in ("ом", "ем", "а", "у", "е"):
+            if lw.endswith(end) and _cons_final(lw[: -len(end)]):
+                _table(hyps, lw[: -len(end)], end, _CONS_TABLE, weight)
+        for end in ("ю", "ем"):
+            stem = lw[: -len(end)]
+            if lw.endswith(end) and len(stem) >= 3 and _cons_final(stem) and stem[-1] not in "жшчщц":
+                _table(hyps, stem, end, _SOFT_TABLE, weight - 0.05)
 
     @staticmethod
     def _given_rules(lw: str, hyps: dict) -> None:
-        """Unknown given names (mostly Kazakh): masculine consonant stems decline,
+        """Unknown given names (mostly Kazakh): masculine consonant stems decline ("Есболом"),
         feminine consonant stems do not ("Бибигуль"), feminine -а stems do."""
         if _cons_final(lw):
             _add(hyps, ["nomn"], ["masc"], lw, 0.5)
             _add(hyps, CASES, ["femn"], lw, 0.4)
+            Normalizer._declined_rules(lw, hyps, 0.5)
             return
         for end in ("ом", "ем", "ой", "а", "у", "е", "ы", "и"):
             stem = lw[: -len(end)]
             if lw.endswith(end) and _cons_final(stem):
                 _table(hyps, stem, end, _CONS_TABLE, 0.5)
                 _table(hyps, stem, end, _FEM_A_TABLE, 0.45)
-                return
+                break
+        Normalizer._declined_rules(lw, hyps, 0.45)
 
     # ------------------------------------------------------------------ places / orgs
     def place(self, surface: str, lang: str) -> str:
