@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.language import DEFAULT_CANDIDATES, EXTRA_CANDIDATES, LanguageTagger, document_languages  # noqa: E402
+from pipeline.language import (  # noqa: E402
+    CORE_CANDIDATES, DEFAULT_CANDIDATES, EXTRA_CANDIDATES, LanguageTagger, document_languages)
 from scripts.build_kk_profile import read_conll_sentences  # noqa: E402
 
 # A dozen sentences each, written for this bench (archive-flavoured, not from any corpus).
@@ -68,6 +69,20 @@ FOREIGN = {
         "Zaświadczenie wydano na wniosek zainteresowanej osoby.",
         "Został zrehabilitowany pośmiertnie z braku znamion przestępstwa.",
         "Codziennie modlimy się, żebyśmy mogli wrócić do domu.",
+    ],
+    "be": [
+        "Дарагая мама, пішу табе з далёкага Казахстана, дзе мы цяпер жывём.",
+        "Нас выселілі з-пад Оршы ўвосень трыццаць дзявятага года.",
+        "Бацьку арыштавалі ноччу, і больш мы яго не бачылі.",
+        "Дзеці ходзяць у школу, але ім цяжка без роднай мовы.",
+        "Мы жывём у бараку разам з іншымі сем'ямі перасяленцаў.",
+        "Калі можаш, дашлі нам крыху цукру і цёплыя рэчы.",
+        "Зімой тут страшэнныя маразы і моцны вецер у стэпе.",
+        "Я працую ў калгасе і атрымліваю зусім мала хлеба.",
+        "Перадавай прывітанне ўсім суседзям і сваякам у вёсцы.",
+        "Даведка выдадзена для прадстаўлення ў органы сацыяльнай абароны.",
+        "Яго рэабілітавалі пасмяротна за адсутнасцю складу злачынства.",
+        "Мы кожны дзень успамінаем вас і спадзяемся вярнуцца дадому.",
     ],
 }
 
@@ -186,35 +201,40 @@ def main(argv: list[str] | None = None) -> int:
     kk_noisy = [ocr_noise(s, noise_rng) for s in kk]
     ru_noisy = [ocr_noise(s, noise_rng) for s in ru]
 
-    base = LanguageTagger(DEFAULT_CANDIDATES, seed=args.seed)
+    base = LanguageTagger(CORE_CANDIDATES, seed=args.seed)  # the default before issue 14
+    default = LanguageTagger(DEFAULT_CANDIDATES, seed=args.seed)
     extra = LanguageTagger(DEFAULT_CANDIDATES + EXTRA_CANDIDATES, seed=args.seed)
     systems = {
         "langdetect, 55 profiles (global, seeded)": plain_langdetect(),
         f"ours {'+'.join(base.candidates)}": lambda s: base.detect(s)[0],
+        f"ours {'+'.join(default.candidates)} (default)": lambda s: default.detect(s)[0],
         f"ours {'+'.join(extra.candidates)}": lambda s: extra.detect(s)[0],
     }
     print(f"## held-out sentences: {args.n} kk (KazNERD test), {args.n} ru (factRuEval-2016); seed {args.seed}")
     print("   'noisy' = 10% of Cyrillic letters with a Latin look-alike swapped for it (simulated OCR)")
-    print(f"{'system':40} {'set':9} {'all':>7} {'5+ words':>9} {'n 5+':>5} {'ms/sent':>8}")
+    print(f"{'system':44} {'set':9} {'all':>7} {'5+ words':>9} {'n 5+':>5} {'ms/sent':>8}")
     for name, fn in systems.items():
         for label, sents, gold in (("kk", kk, "kk"), ("ru", ru, "ru"), ("kk noisy", kk_noisy, "kk"),
                                    ("ru noisy", ru_noisy, "ru")):
             acc, acc5, n5, ms = accuracy(fn, sents, gold)
-            print(f"{name:40} {label:9} {acc:7.3f} {acc5:9.3f} {n5:>5} {ms:8.2f}")
+            print(f"{name:44} {label:9} {acc:7.3f} {acc5:9.3f} {n5:>5} {ms:8.2f}")
+    changed = sum(base.detect(s) != default.detect(s) for s in kk + ru + kk_noisy + ru_noisy)
+    print(f"ru/kk sentences whose (tag, confidence) differ between {'+'.join(base.candidates)} and the default: "
+          f"{changed}/{4 * args.n}")
 
-    print("\n## own German / Ukrainian / Polish sentences (12 each): share labelled as expected")
-    print(f"{'lang':5} {'with extras -> own code':>24} {'ru+kk only -> und':>18}  misses")
+    print("\n## own German / Ukrainian / Polish / Belarusian sentences (12 each): share labelled as expected")
+    print(f"{'lang':5} {'default -> own code':>20} {'ru+kk only -> und':>18}  misses (default/ru+kk)")
     for code, sents in FOREIGN.items():
-        with_x = [extra.detect(s)[0] for s in sents]
+        with_x = [default.detect(s)[0] for s in sents]
         without = [base.detect(s)[0] for s in sents]
         misses = [f"{p}/{q}" for p, q in zip(with_x, without) if p != code or q != "und"]
-        print(f"{code:5} {sum(p == code for p in with_x):>21}/{len(sents)} "
+        print(f"{code:5} {sum(p == code for p in with_x):>17}/{len(sents)} "
               f"{sum(q == 'und' for q in without):>15}/{len(sents)}  {' '.join(misses)}")
 
     if str(args.dev) and (args.dev / "manifest.json").is_file():
         dev_eval(args.dev, base)
-        print("\n(with extra candidates)")
-        dev_eval(args.dev, extra)
+        print("\n(default candidates)")
+        dev_eval(args.dev, default)
     return 0
 
 

@@ -56,7 +56,7 @@ UK_ONLY = set("їєґ")  # in none of ru, kk, be
 BE_ONLY = set("ў")  # in none of ru, kk, uk
 RU_KK_ONLY = set("ыэъёЫЭЪЁ")  # Russian/Kazakh letters Ukrainian lacks
 BE_LACKS = set("ищъ")  # Russian/Ukrainian/Kazakh letters Belarusian lacks (it writes і, шч, ')
-_BE_MARKS = re.compile(r"дз|ць|ь")
+_BE_MARKS = re.compile(r"дз|ць|ь|э")
 _APOSTROPHE_WORD = re.compile(r"[^\W\d_][’'ʼ][^\W\d_]")  # Ukrainian/Belarusian "сім'я", "аб'ява"
 
 # Latin (and IPA) look-alikes OCR puts into Cyrillic words.
@@ -260,7 +260,7 @@ class _Cues:
     be_only: int = 0  # ў
     be_lacks: int = 0  # и щ ъ
     apostrophe: int = 0  # "сім'я", "аб'ява": a letter, an apostrophe, a letter
-    be_marks: int = 0  # дз, ць, ь: Belarusian spelling that Kazakh words (і and ы too) lack
+    be_marks: int = 0  # дз, ць, ь, э: Belarusian spelling that Kazakh words (і and ы too) lack
 
     @classmethod
     def of(cls, norm: str, letters: list[str]) -> "_Cues":
@@ -283,7 +283,7 @@ class _Cues:
 
     def belarusian(self) -> bool:
         """ў (in no other candidate), or і beside ы/э/ё with no и/щ/ъ (Ukrainian has no ы/э/ё,
-        Russian no і, Belarusian no и) and a дз/ць/ь (OCR reads ў as у; a Kazakh text that lost its
+        Russian no і, Belarusian no и) and a дз/ць/ь/э (OCR reads ў as у; a Kazakh text that lost its
         own letters has і and ы too, but not those); never with Kazakh- or Ukrainian-only letters."""
         if self.kk or self.uk_only:
             return False
@@ -299,9 +299,11 @@ class _Cues:
         return (self.kk <= n // 100 and self.rukk <= n // 50 and self.uk_words >= 2
                 and self.uk_words * 6 >= self.words)
 
-    def maybe_ukrainian(self) -> bool:
-        """Some Ukrainian cue: only then is uk offered to langdetect beside ru/kk."""
-        return not self.kk and (self.uk_words > 0 or self.uk_only > 0 or self.apostrophe > 0)
+    def maybe_ukrainian(self, n: int) -> bool:
+        """Some Ukrainian cue and hardly any ы э ъ ё (Ukrainian has none): only then is uk
+        offered to langdetect beside ru/kk."""
+        return (not self.kk and self.rukk <= n // 50
+                and (self.uk_words > 0 or self.uk_only > 0 or self.apostrophe > 0))
 
 
 class LanguageTagger:
@@ -369,7 +371,7 @@ class LanguageTagger:
                 if "uk" not in allowed:
                     return UND, 0.9
                 allowed = ["uk"]
-            elif not cues.maybe_ukrainian():
+            elif not cues.maybe_ukrainian(n):
                 allowed = [c for c in allowed if c != "uk"] or allowed
         codes = tuple(c for c in allowed if c not in LETTER_LANGUAGES)
         if len(codes) == 1:  # langdetect needs two: the one still has to clear its threshold among all
@@ -439,7 +441,7 @@ class LanguageTagger:
                 continue
             if other_cyr:
                 cues = _Cues.of(norm, letters)
-                if cues.maybe_ukrainian() or cues.belarusian():
+                if cues.maybe_ukrainian(len(letters)) or cues.belarusian():
                     return False
             if len(letters) >= 20:
                 without_kk += 1

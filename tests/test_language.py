@@ -226,3 +226,57 @@ def test_quick_detector_matches_langdetect_draw_for_draw(parts):
             except Exception as error:  # "no features in text" must be raised alike
                 results.append(type(error).__name__)
         assert results[0] == results[1]
+
+
+# --- issue 14: de, uk, pl, be are default candidates at no cost to Russian and Kazakh -------------
+
+RU_KK_PARAGRAPHS = RU + KK + [
+    "Осуждена Особым совещанием при НКВД СССР к 8 годам ИТЛ как член семьи изменника Родины.",
+    "Уроженка с. Ивановка Киевской обл., проживала в г. Житомире.",  # Ukrainian places, Russian text
+    "- уверен он.",
+    "Ол 1938 жылы Алматыда тұтқындалып, Ақмола лагеріне жіберілді.",
+    "Күйеуім туралы ешқандай хабар болмады.",
+]
+
+
+@pytest.mark.parametrize("text", RU_KK_PARAGRAPHS)
+def test_russian_and_kazakh_keep_their_tags_with_the_new_defaults(text, tagger, tagger_core):
+    expected = "kk" if any(ch in "әғқңөұүһі" for ch in text) else "ru"
+    assert tagger.detect(text)[0] == expected
+    # not only the same tag: the same confidence, judged between ru and kk as before
+    assert tagger.detect(text) == tagger_core.detect(text)
+    assert tagger.tag(text) == tagger_core.tag(text)
+
+
+@pytest.mark.parametrize("page, langs", [
+    ("Справка выдана гражданке Петренко Оксане Ивановне.\n\nДовідка видана громадянці Петренко Оксані Іванівні.",
+     ["ru", "uk"]),
+    ("Довідка\n\nЇї чоловіка розстріляли в 1938 р.\n\nЕё мужа расстреляли в 1938 г.", ["uk", "ru"]),
+    ("Народився у 1905 році.\n\nРодился в 1905 году в деревне.", ["uk", "ru"]),
+    ("Нарадзіўся ў 1905 годзе.\n\nНародився у 1905 році.\n\nРодился в 1905 году в деревне.", ["be", "uk", "ru"]),
+    ("Яго бацьку арыштавалі ў 1937 годзе.\n\nЙого батька заарештували в 1937 році.", ["be", "uk"]),
+], ids=["ru-uk", "uk-ru", "short-uk-ru", "be-uk-ru", "be-uk"])
+def test_short_mixed_russian_ukrainian_belarusian_paragraphs(tagger, page, langs):
+    spans = tagger.tag(page)
+    assert_cover(page, spans)
+    assert [s.lang for s in spans] == langs
+
+
+def test_belarusian_letters_without_be_candidate_are_und_not_russian(tagger_core):
+    assert tagger_core.detect("Нарадзіўся ў 1905 годзе ў вёсцы.")[0] == "und"
+    tagger = LanguageTagger(CORE_CANDIDATES + ("be",))  # be needs no langdetect profile
+    assert tagger.detect("Нарадзіўся ў 1905 годзе ў вёсцы.")[0] == "be"
+
+
+def test_kazakh_that_lost_its_letters_is_not_belarusian(tagger):
+    # і and ы but no и, as in Belarusian; no дз/ць/ь, so not Belarusian
+    assert tagger.detect("Ешкімге хабарламауын білу керек.")[0] != "be"
+
+
+def test_a_russian_page_with_lines_is_split_by_letters_alone(tagger, monkeypatch):
+    # the letter shortcut (_uniform) still holds with the new defaults: no langdetect run per line
+    page = "Справка выдана\nгражданке Ивановой Марии Петровне\nв том, что она реабилитирована посмертно."
+    calls = []
+    monkeypatch.setattr(tagger, "detect", lambda t, f=tagger.detect: calls.append(t) or f(t))
+    assert [s.lang for s in tagger.tag(page)] == ["ru"]
+    assert len(calls) == 1
