@@ -43,7 +43,7 @@ from typing import Callable, Iterator, Optional
 
 from pipeline.numerals import numeral, numeral_before, number
 
-__all__ = ["DateMatch", "find_dates", "normalize_date", "year_of"]
+__all__ = ["DateMatch", "find_dates", "impossible_day", "normalize_date", "year_of"]
 
 MIN_YEAR, MAX_YEAR = 1800, 2030
 
@@ -582,6 +582,25 @@ def normalize_date(surface: str, lang: Optional[str] = None) -> Optional[str]:
             if _FILLER.fullmatch(s[:m.start - len(lead)]) and _TAIL.fullmatch(s[m.end - len(lead):]):
                 return m.normalized
     return None
+
+
+_FULL_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[~?%]?")
+
+
+def impossible_day(value) -> bool:
+    """True for an EDTF value naming a day no calendar has ("1937-02-29", "1938-04-31", at either end of
+    an interval): what joining a year from context to "29 февраля" can make, and the schema's pattern,
+    which takes any day 01-31 in any month, lets through."""
+    if not isinstance(value, str):
+        return False
+    for part in value.split("/"):
+        match = _FULL_DATE.fullmatch(part)
+        if match:
+            try:
+                datetime.date(*map(int, match.groups()))
+            except ValueError:
+                return True
+    return False
 
 
 def year_of(normalized: Optional[str]) -> Optional[int]:

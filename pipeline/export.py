@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Callable, Iterator, Optional
 
+from pipeline import dates
 from pipeline.errors import OutputError, OutputUnavailable, TestimonyError, UsageError
 from pipeline.model import Document, DocumentInfo, Entity, LanguageSpan, Page
 from pipeline.sanitize import Finding, repair
@@ -309,7 +310,20 @@ def contract_findings(record: dict) -> list[Finding]:
         elif pages[page_no - 1]["text"][entity["start"] : entity["end"]] != entity["text"]:
             problems.append(Finding(("entities", index), f"entity {entity['id']}: text does not match its offsets",
                                     "text does not match its offsets"))
-    return problems + _citation_findings(record)
+    return problems + _citation_findings(record) + _calendar_findings(record)
+
+
+def _calendar_findings(record: dict) -> list[Finding]:
+    """Dates that match the schema's pattern but not the calendar (a year joined to "29 февраля")."""
+    places = [(("entities", i, "normalized"), e["normalized"]) for i, e in enumerate(record["entities"])
+              if e["label"] == "DATE"]
+    for p, person in enumerate(record["persons"]):
+        places.append((("persons", p, "birth", "date"), person["birth"].get("date")))
+        places += [(("persons", p, "birth", "alternatives", a, "date"), alt.get("date"))
+                   for a, alt in enumerate(person["birth"].get("alternatives", []))]
+        places += [(("persons", p, "events", v, "date"), event.get("date")) for v, event in enumerate(person["events"])]
+    return [_finding(path, f"{value!r} is not a day of the calendar", ": ")
+            for path, value in places if dates.impossible_day(value)]
 
 
 def _finding(path: tuple, reason: str, sep: str = " ") -> Finding:

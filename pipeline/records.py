@@ -915,7 +915,7 @@ class _DocumentReader:
                 if event.date and event.date.startswith("XXXX") and event.evidence:
                     at = where.get(event.evidence[0])
                     before = bisect.bisect_left(positions, at) if at else 0
-                    if before:
+                    if before and not dates.impossible_day(f"{years[before - 1][1]}{event.date[4:]}"):
                         event.date = f"{years[before - 1][1]}{event.date[4:]}"
                 if event.date and event.date.startswith("XXXX"):  # no year anywhere before it: say so
                     event.extra["date_without_year"] = event.date[5:]

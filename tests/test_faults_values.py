@@ -329,3 +329,34 @@ def test_every_wrong_value_in_entities_and_persons_is_mended(tmp_path):
         assert left == [] and said, (label, left)
         assert data["document"]["warnings"] == said
     assert seen > 400
+
+
+@pytest.mark.parametrize("where, bad", [
+    ("event", "1937-02-29"), ("birth", "1938-04-31"), ("entity", "1937-02-30"), ("event", "1937-08-15/1938-02-29"),
+])
+def test_a_day_no_calendar_has_is_set_to_null_and_said(tmp_path, where, bad):
+    doc = make_document()
+    if where == "event":
+        person(doc)["events"][0]["date"] = bad
+    elif where == "birth":
+        person(doc)["birth"]["date"] = bad
+    else:
+        entity(4)(doc).normalized = bad
+    record, said = write(doc, tmp_path)
+    assert len(said) == 1 and repr(bad) in said[0] and "not a valid date" in said[0]
+    values = {"event": record["persons"][0]["events"][0]["date"], "birth": record["persons"][0]["birth"]["date"],
+              "entity": record["entities"][3]["normalized"]}
+    assert values[where] is None
+
+
+def test_a_year_from_context_never_makes_a_day_the_calendar_lacks(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    samples.save_text_pdf(inputs / "card.pdf", [[
+        "Иванов Иван Петрович арестован 15.08.1937 г. в г. Караганде.",
+        "Умер 29 февраля в лагере.",
+    ]])
+    assert cli.main(["run", str(inputs), "--out", str(tmp_path / "out"), "--jobs", "1", "--no-progress"]) == 0
+    (record,) = [json.loads(p.read_text(encoding="utf-8")) for p in export.record_paths(tmp_path / "out")]
+    (death,) = [e for p in record["persons"] for e in p["events"] if e["type"] == "death"]
+    assert death["date"] in (None, "XXXX-02-29") and death.get("date_without_year") == "02-29"
