@@ -57,6 +57,17 @@ def source_name(path: Path, root: Optional[Path] = None) -> tuple[str, Optional[
     return decode_name(os.fsencode(relative.as_posix()))
 
 
+def path_text(source: str, encoding: Optional[str]) -> str:
+    """The file-system form of a record's `source` (what `source_name` shows, with the code page it
+    recorded): the name's real bytes again, as Python's paths hold them, so the file can be found."""
+    if not encoding:
+        return source
+    try:
+        return os.fsdecode(source.encode(encoding))
+    except (UnicodeEncodeError, LookupError):  # not a name this module wrote: look for it as shown
+        return source
+
+
 def printable(path: Path | str) -> str:
     """A path as text that can always be printed and written as UTF-8 (for messages)."""
     return decode_name(os.fsencode(path))[0]

@@ -302,3 +302,17 @@ def test_links_to_folders_are_followed_once_and_loops_end(tmp_path):
     (scans / "again").symlink_to(scans / "fond_1", target_is_directory=True)  # the same folder twice
     found = [src.source for src in ingest.discover([scans])]
     assert sorted(found) == ["fond_1/card.png", "opis_2/letter.png"]
+
+
+def test_the_review_page_finds_the_scan_of_a_name_that_is_not_utf8(tmp_path, capsys):
+    from pipeline.review.images import PageImages
+
+    scans, out = tmp_path / "scans", tmp_path / "out"
+    folder = bytes_path(scans, "фонд 3".encode("cp866"))
+    folder.mkdir(parents=True)
+    samples.save_png(bytes_path(folder, "карточка Петровой.png".encode("cp1251")), samples.RU_LINES)
+    assert run(capsys, scans, out=out)[0] == 0
+    (record,) = records(out).values()
+    assert record["document"]["source_encoding"] in ("cp866", "cp1251")
+    for images in (PageImages(out), PageImages(out, inputs=[scans])):  # the inputs of run.json, or named
+        assert images.png(record, 1) is not None

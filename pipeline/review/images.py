@@ -29,6 +29,7 @@ from PIL import Image
 
 from pipeline import ingest
 from pipeline.errors import TestimonyError
+from pipeline.filenames import path_text
 from pipeline.ingest import SourceFile
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ class PageImages:
                 if found is None or found.path.exists():
                     return found
         found = None
-        for path in self._candidates(source):
+        for path in self._candidates(path_text(source, document.get("source_encoding"))):
             src = SourceFile(path=path, source=source)
             try:
                 ingest.inspect(src)
