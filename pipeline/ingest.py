@@ -15,7 +15,7 @@ import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from PIL import Image, ImageOps
 
@@ -30,7 +30,7 @@ from pipeline.errors import (
     UnsupportedFormat,
 )
 from pipeline.filenames import printable, source_name
-from pipeline.imaging import MAX_PAGE_PIXELS, map_rows
+from pipeline.imaging import BAND_PIXELS, MAX_PAGE_PIXELS, map_rows
 from pipeline.textlayer import (  # noqa: F401 - the text layer's names, as ingest has always offered them
     LIGATURES,
     MIN_TEXT_LAYER_CHARS,
@@ -393,7 +393,8 @@ def _load_image_page(src: SourceFile, number: int) -> PageContent:
             raise _too_large(src, image.width * image.height)
         dpi = _dpi_of(image)
         image.load()
-        page = ImageOps.exif_transpose(_to_8bit(image))
+        page = _to_8bit(image)
+        ImageOps.exif_transpose(page, in_place=True)  # no copy of the page when upright
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptFile(
             f"{src.source}: page {number} of the {FORMAT_NAMES[src.format]} is damaged ({exc}).",
@@ -430,10 +431,27 @@ def _to_8bit(image: Image.Image) -> Image.Image:
         high = float(data.max()) or 1.0
         return Image.fromarray(map_rows(data, lambda rows: rows.astype(np.float64) * (255.0 / high)), mode="L")
     if image.mode in ("LA", "RGBA", "PA") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
-    return image.convert("RGB")
+        return _convert_by_bands(image, _flatten_onto_white)
+    return _convert_by_bands(image, lambda band: band.convert("RGB"))
+
+
+def _flatten_onto_white(band: Image.Image) -> Image.Image:
+    rgba = band.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+
+
+def _convert_by_bands(image: Image.Image, convert: Callable[[Image.Image], Image.Image]) -> Image.Image:
+    """An RGB copy of `image`, `convert` applied to a band of rows at a time.
+
+    Why: converting a whole 110-megapixel RGBA or CMYK page makes two or three full copies
+    on the way (2.3 GB for a PNG at the pixel budget); by bands, only the result is whole."""
+    out = Image.new("RGB", image.size, "white")
+    out.info = dict(image.info)  # the EXIF orientation, for exif_transpose
+    rows = max(1, BAND_PIXELS // max(1, image.width))
+    for top in range(0, image.height, rows):
+        box = (0, top, image.width, min(image.height, top + rows))
+        out.paste(convert(image.crop(box)), box)
+    return out
 
 
 def load_text_page(src: SourceFile, number: int) -> Optional[PageContent]:
