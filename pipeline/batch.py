@@ -572,9 +572,9 @@ class BatchRunner:
             where = f" (page {page})" if page else ""
             self._say(f"error{where}: {error}")
 
-    def _warn(self, src: SourceFile, message: str, stage: str = "ingest") -> None:
+    def _warn(self, src: SourceFile, message: str, stage: str = "ingest", page: Optional[int] = None) -> None:
         self.summary.warnings += 1
-        self._logged(self.log.warn, src.source, message, sha256=src.sha256 or None, stage=stage)
+        self._logged(self.log.warn, src.source, message, sha256=src.sha256 or None, stage=stage, page=page)
         self._say(f"warning: {message}")
 
     def _logged(self, write, *args, **kwargs) -> dict:
@@ -589,7 +589,9 @@ class BatchRunner:
         """Inspect every input; keep those that need work, record those that cannot be read."""
         todo: list[SourceFile] = []
         seen: dict[str, str] = {}
-        for src in ingest.discover(inputs, exclude=[self.out_dir]):
+        found = ingest.discover(inputs, exclude=[self.out_dir])
+        self._say_empty_folders(inputs, found)
+        for src in found:
             if ingest.is_sidecar(src):
                 self.summary.ignored.append(src.source)
                 continue
@@ -614,6 +616,14 @@ class BatchRunner:
                 self._warn(src, message)
             todo.append(src)
         return todo
+
+    def _say_empty_folders(self, inputs: Iterable[Path], found: list[SourceFile]) -> None:
+        """A folder named on the command line with nothing in it to read is said so, not passed over."""
+        for root in inputs:
+            root = Path(root)
+            if root.is_dir() and not any(src.path.is_relative_to(root) for src in found):
+                self._say(f"warning: {printable(root)} holds no files to read (scans are PNG, JPEG, TIFF or "
+                          "PDF files, in it or in its subfolders); nothing was done there.")
 
     # -- running -----------------------------------------------------------
     def run(self, inputs: Iterable[Path]) -> RunSummary:
@@ -726,7 +736,7 @@ class BatchRunner:
 
     def _page_done(self, state: _Pending, page: Page, warnings: list[str]) -> None:
         for message in warnings:
-            self._warn(state.src, message)
+            self._warn(state.src, message, page=page.number)
         if warnings:
             state.page_warnings[page.number] = list(warnings)
         state.pages[page.number] = page

@@ -48,6 +48,9 @@ Exit status: 0 all documents succeeded, 1 some documents failed, 2 usage error
 stopped, 130 interrupted."""
 
 
+MAX_JOBS_PER_CORE = 4  # pages are CPU-bound: more workers than this only fill memory
+
+
 def _jobs(value: str) -> int:
     try:
         jobs = int(value)
@@ -55,7 +58,19 @@ def _jobs(value: str) -> int:
         raise argparse.ArgumentTypeError(f"--jobs takes a whole number, not {value!r}") from None
     if jobs < 1:
         raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    cores = os.cpu_count() or 1
+    if jobs > MAX_JOBS_PER_CORE * cores:
+        raise argparse.ArgumentTypeError(
+            f"--jobs {jobs} is more than this machine can use: it has {cores} cores and each worker holds "
+            f"about 300 MB of models; use at most {MAX_JOBS_PER_CORE * cores} (one per core is fastest)"
+        )
     return jobs
+
+
+def _out_dir(value: str) -> Path:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("--out needs a folder name (it is created if it does not exist)")
+    return Path(value)
 
 
 def _scheduler(value: str) -> str:
@@ -95,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="files or folders to process")
     run.add_argument(
-        "--out", type=Path, default=Path("outputs"), metavar="DIR",
+        "--out", type=_out_dir, default=Path("outputs"), metavar="DIR",
         help="folder for the JSON records and errors.jsonl (default: outputs/)",
     )
     run.add_argument(
@@ -112,8 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--candidates", type=_languages, default=DEFAULT_CANDIDATES, metavar="CODES",
         help="languages the detector may choose from, comma-separated (default: "
-        f"{','.join(DEFAULT_CANDIDATES)}); add e.g. de,uk,pl for papers of deported Germans, Ukrainians or Poles. "
-        "A paragraph in none of them is tagged 'und'",
+        f"{','.join(DEFAULT_CANDIDATES)}: Russian, Kazakh, and the German, Ukrainian, Polish and Belarusian "
+        "papers of deported families, whose paragraphs get dates only). A paragraph in none of them is tagged 'und'; "
+        "ru,kk alone makes the others 'und'",
     )
     run.add_argument(
         "--scheduler", type=_scheduler, default=None, metavar="ADDRESS",
@@ -144,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.exchange import command as exchange_command
 
     exchange_command.add_parser(commands)
+    from pipeline import normalize_command
+
+    normalize_command.add_parser(commands)
 
     review = commands.add_parser(
         "review",
@@ -198,6 +217,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return exchange_command.run(args)
     if args.command == "review":
         return _review(args)
+    if args.command == "normalize":
+        from pipeline import normalize_command
+
+        return normalize_command.run(args)
     parser.error(f"unknown command {args.command}")  # pragma: no cover - argparse refuses first
     return ExitCode.usage
 

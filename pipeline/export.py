@@ -570,10 +570,11 @@ class ErrorLog:
         self._append(line.encode("utf-8", errors="backslashreplace"))
         return entry
 
-    def warn(self, file: str, message: str, *, sha256: Optional[str] = None, stage: str = "ingest") -> dict:
+    def warn(self, file: str, message: str, *, sha256: Optional[str] = None, stage: str = "ingest",
+             page: Optional[int] = None) -> dict:
         warning = TestimonyError(message)
         warning.stage = stage
-        return self.record(file, warning, sha256=sha256, level="warning")
+        return self.record(file, warning, sha256=sha256, page=page, level="warning")
 
     def _append(self, data: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterable, Optional, TextIO
 
 from pipeline import export
+from pipeline.errors import ExitCode
 from pipeline.names import LOOKALIKE_TO_CYRILLIC, PATRONYMIC_SUFFIX, SURNAME_END, fold
 
 INDEX_FILE = "persons.jsonl"
@@ -283,6 +284,12 @@ def main(out_dir: Path, stderr: Optional[TextIO] = None) -> int:
         print(f"testimony index: error: {out_dir} is not a folder. Give the output folder of `testimony run`.",
               file=stderr)
         return 2
-    path, people, read = write_index(out_dir, stderr)
+    try:
+        path, people, read = write_index(out_dir, stderr)
+    except OSError as error:  # a read-only folder, a full disk: the records themselves are untouched
+        print(f"testimony index: error: cannot write {Path(out_dir) / INDEX_FILE} ({error.strerror or error}). "
+              "Free some space or make the folder writable, then run it again; the records are unchanged.",
+              file=stderr)
+        return ExitCode.output_failed
     print(f"testimony index: {read} person records in {out_dir} -> {people} people in {path}", file=stderr)
     return 0

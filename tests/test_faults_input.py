@@ -285,7 +285,9 @@ def test_blank_black_and_tiny_pages_are_written_with_warnings(tmp_path, capsys):
     blank, black, tiny = record["document"]["warnings"]
     assert (blank, black) == ("case.pdf: page 2 is blank: no text found.", "case.pdf: page 3 is all black: no text found.")
     assert tiny.startswith("case.pdf: page 4 is too small to read (") and tiny.endswith(" pixels): its text is empty.")
-    assert [line["message"] for line in log_lines(out) if line["level"] == "warning"] == record["document"]["warnings"]
+    warned = [line for line in log_lines(out) if line["level"] == "warning"]
+    assert [line["message"] for line in warned] == record["document"]["warnings"]
+    assert [line["page"] for line in warned] == [2, 3, 4]
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["warnings"] == 3
     assert "3 warnings" in err
 

@@ -263,3 +263,36 @@ def test_a_full_disk_stops_the_run_cleanly_and_a_rerun_completes(tmp_path, small
     assert {entry["file"] for entry in failed if entry["level"] == "error"} == {
         f"doc_{i:02d}_broken.pdf" for i in range(40)
     }
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--jobs", "100000"], ["--jobs 100000 is more than this machine can use", "use at most"]),
+    (["--out", ""], ["--out needs a folder name"]),
+])
+def test_a_jobs_count_past_the_machine_and_an_empty_out_are_usage_errors(scans, tmp_path, capsys, args, words):
+    arguments = [str(scans), *args] if "--out" in args else [str(scans), "--out", str(tmp_path / "out"), *args]
+    code, stderr = run_cli(*arguments, "--no-progress")
+    assert code == ExitCode.usage
+    error = stderr.strip().splitlines()[-1]
+    assert error.startswith("testimony run: error: ") and all(word in error for word in words), stderr
+    assert not (tmp_path / "out").exists() and not list(Path.cwd().glob("*.json"))
+
+
+def test_an_empty_folder_is_said_so(tmp_path):
+    (tmp_path / "scans" / "opis_1").mkdir(parents=True)
+    code, stderr = run_cli(str(tmp_path / "scans"), "--out", str(tmp_path / "out"), "--no-progress")
+    assert code == ExitCode.ok
+    assert f"warning: {tmp_path / 'scans'} holds no files to read" in stderr
+
+
+def test_index_and_export_into_a_read_only_folder_say_so_in_one_line(scans, tmp_path, read_only_dir, capsys):
+    out = tmp_path / "out"
+    assert run_cli(str(scans), "--out", str(out), "--no-progress", "--jobs", "1")[0] == ExitCode.ok
+    capsys.readouterr()
+    assert cli.main(["index", str(read_only_dir)]) == ExitCode.output_failed
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot write" in lines[0] and "persons.jsonl" in lines[0]
+    target = read_only_dir / "persons.csv"
+    assert cli.main(["export", str(out), "--format", "csv", "--out", str(target)]) == ExitCode.output_failed
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"cannot write {target}:" in lines[0], lines

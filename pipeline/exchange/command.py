@@ -35,7 +35,8 @@ Dates stay in the records' EDTF form (1937-08-15, 1937~, 1937-23 for autumn); th
 XML formats add W3C date attributes where one fits.
 
 Exit status: 0 exported (also when there was nothing to export), 2 usage error
-(OUTPUT_DIR missing, tei/eac-cpf without --out, --out not usable)."""
+(OUTPUT_DIR missing, tei/eac-cpf without --out, --out not usable), 3 the export
+could not be written (disk full, read-only folder)."""
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
@@ -67,6 +68,17 @@ def _usage(message: str) -> int:
     return ExitCode.usage
 
 
+def _written_name(filename) -> str:
+    """The file the user asked for, not the temp file it is written through (`export.atomic_file`)."""
+    if not filename:
+        return ""
+    from pipeline.export import TEMP_NAME
+
+    path = Path(filename)
+    match = TEMP_NAME.fullmatch(path.name)
+    return str(path.parent / match["name"]) if match else str(path)
+
+
 def run(args: argparse.Namespace) -> int:
     from pipeline.exchange import FOLDER_FORMATS, export
 
@@ -88,9 +100,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = export(out_dir, args.format, target, reviewed_only=args.reviewed_only, bom=args.bom)
     except OSError as exc:
-        print(f"testimony: error: cannot write {exc.filename or target}: {exc.strerror or exc}. "
+        print(f"testimony: error: cannot write {_written_name(exc.filename) or target}: {exc.strerror or exc}. "
               "Check the path, free disk space and write permission.", file=sys.stderr)
-        return ExitCode.documents_failed
+        return ExitCode.output_failed
     where = "standard output" if target is None else str(target)
     skipped = f", {result.skipped_unreviewed} not reviewed left out" if args.reviewed_only else ""
     print(f"testimony: exported {result.documents} document{'s' if result.documents != 1 else ''}, "
