@@ -28,7 +28,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline import dates, organs  # noqa: F401  (organs registers its component)
+from pipeline import dates, dates_other, organs  # noqa: F401  (organs registers its component)
 from pipeline.errors import TestimonyError
 from pipeline.model import Entity, LanguageSpan, Page
 from pipeline.normalize import KK_FEMALE, KK_MALE, TITLES, CachedMorph, Normalizer, is_patronymic, kk_strip_case
@@ -466,6 +466,7 @@ class EntityExtractor:
                         bbox=bbox,
                     )
                 )
+        entities.extend(_other_language_dates(page))
         entities.extend(self._echoes(page, entities))
         return entities
 
@@ -544,6 +545,22 @@ _CAPITALISED = re.compile(r"(?<![\w-])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яё�
 _KK_PLACE_TYPE = re.compile(r"\s{1,4}((?:қала|ауыл|село|кент|аудан|облыс|уез|губерния)(?:сы|ы|і)?\w*)", re.I)
 _LEADING = set("-–—,.;:!?«»\"'()[]/*•")
 _TRAILING = set("-–—,;:!?«»\"'([/*•")  # a final "." stays: "г.", "Н. Е."
+
+
+def _other_language_dates(page: Page) -> list[Entity]:
+    """German, Polish, Ukrainian and Belarusian paragraphs have no NER model here, but their
+    dates are found by rule (`pipeline.dates_other`): numbers and month names are enough."""
+    found = []
+    for span in page.language_spans:
+        if span.lang not in dates_other.LANGUAGES:
+            continue
+        for match in dates_other.find_dates(page.text[span.start:span.end], span.lang):
+            start, end = span.start + match.start, span.start + match.end
+            ocr_conf, bbox = _ocr_evidence(page, start, end)
+            found.append(Entity(label="DATE", text=match.text, start=start, end=end, lang=span.lang,
+                                normalized=match.normalized,
+                                confidence=round(match.confidence * (0.5 + 0.5 * ocr_conf), 4), bbox=bbox))
+    return found
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -116,9 +116,16 @@ def test_each_language_span_gets_its_own_pipeline(extractor):
     assert langs.get("1938 жылы") == "kk"
 
 
-def test_spans_in_no_supported_language_are_skipped(extractor):
+def test_spans_in_other_languages_give_dates_only(extractor):
+    """German, Polish, Ukrainian and Belarusian papers get their dates; no NER model reads names there."""
     text = "Liebe Schwester Amalia, am 3. März 1947 schreibe ich dir aus Atbassar."
     page = Page(number=1, method="text-layer", text=text, language_spans=[LanguageSpan(0, len(text), "de", 1.0)])
+    assert [(e.label, e.text, e.normalized) for e in extractor.extract(page)] == [("DATE", "3. März 1947", "1947-03-03")]
+
+
+def test_spans_in_no_supported_language_are_skipped(extractor):
+    text = "Dear sister Amalia, on 3 March 1947 I am writing to you from Atbassar."
+    page = Page(number=1, method="text-layer", text=text, language_spans=[LanguageSpan(0, len(text), "und", 0.0)])
     assert extractor.extract(page) == []
 
 

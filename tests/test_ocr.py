@@ -288,15 +288,16 @@ def test_a_german_page_is_read_with_the_latin_model_when_german_is_a_candidate(m
 
 @pytest.mark.skipif(not {"eng", "deu"} <= ocr.installed_models(), reason="tesseract-ocr-eng/deu are not installed")
 def test_a_german_page_comes_out_in_latin_letters_and_und_when_german_is_no_candidate():
-    """The default candidates are Russian and Kazakh, but a deported German's letter in an archive
-    box must not come out as Cyrillic debris that the NER then reads as Kazakh names."""
+    """A deported German's letter in an archive box must not come out as Cyrillic debris that the NER
+    then reads as Kazakh names: read in Latin letters, it is 'de' by default and 'und' with ru,kk alone."""
     from pipeline.language import LanguageTagger
     from tests.samples import text_image
 
     result = ocr.ocr_page(text_image(GERMAN_LINES), 300)
     assert result.model != ocr.MODEL and "deu" in result.model.split("+")
     assert "Schwester" in result.text and "Januar" in result.text
-    assert [s.lang for s in LanguageTagger().tag(result.text)] == ["und"]
+    assert [s.lang for s in LanguageTagger().tag(result.text)] == ["de"]
+    assert [s.lang for s in LanguageTagger(("ru", "kk")).tag(result.text)] == ["und"]
 
 
 def _degraded(lines: list[str], blur: float, noise: float):
