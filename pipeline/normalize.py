@@ -237,6 +237,40 @@ class CachedMorph:
         return getattr(self.analyzer, name)
 
 
+class WordCounts:
+    """How often a word form occurs in Navec's news vocabulary (natasha's data, 250K forms), loaded on
+    first use (~0.4 s).
+
+    pymorphy3 has no word frequencies: when two dictionary lexemes read a form equally ("лагере":
+    the common "лагерь" and the rare "лагер"), the lemma whose forms the news text uses more wins.
+    """
+
+    def __init__(self):
+        self._counts: Optional[dict] = None
+
+    def __call__(self, word: str) -> int:
+        if self._counts is None:
+            self._counts = self._load()
+        return self._counts.get(word, 0)
+
+    @staticmethod
+    def _load() -> dict:
+        import importlib.util
+        from pathlib import Path
+
+        try:
+            from navec.tar import Tar
+            from navec.vocab import Vocab
+
+            spec = importlib.util.find_spec("natasha")
+            path = Path(spec.submodule_search_locations[0]) / "data" / "emb" / "navec_news_v1_1B_250K_300d_100q.tar"
+            with Tar(str(path)) as tar:
+                vocab = Vocab.from_file(tar.load("vocab.bin"))
+        except (ImportError, OSError, AttributeError, KeyError):
+            return {}  # no frequencies: ties keep pymorphy's order
+        return dict(zip(vocab.words, vocab.counts))
+
+
 def _assemble(words: list[str], roles: list[str], inits: list[str], surface: str) -> dict:
     surname, given, patr = (" ".join(w for w, r in zip(words, roles) if r == role) or None
                             for role in ("surn", "name", "patr"))
@@ -251,6 +285,7 @@ class Normalizer:
 
     def __init__(self, morph=None):
         self.morph = morph if isinstance(morph, CachedMorph) else CachedMorph(morph)
+        self.counts = WordCounts()
 
     # ------------------------------------------------------------------ persons
     def person(self, surface: str, lang: str, context: Optional[str] = None) -> dict:
@@ -386,8 +421,12 @@ class Normalizer:
             case = _CASE_ALIAS.get(p.tag.case, p.tag.case)
             genders = [p.tag.gender] if p.tag.gender in GENDERS else GENDERS  # None = ms-f
             infl = None if "Fixd" in p.tag else p.inflect({"nomn"})
-            # an indeclinable reading loses ties: "Анне" is Анна's dative before it is "Анне"
-            _add(hyps, [case], genders, infl.word if infl else lw, weight - 0.05 * ("Fixd" in p.tag))
+            nom = infl.word if infl else lw
+            # an indeclinable reading loses ties: "Анне" is Анна's dative before it is "Анне"; a soft-sign
+            # feminine name (3rd declension) wins them: "Рахилью" is Рахиль's instrumental before it is
+            # the accusative of a rare "Рахилья" (names in -ья that the dictionary lists twice)
+            third = role == "name" and nom.endswith("ь") and p.tag.gender == "femn" and lw.endswith(("ью", "и"))
+            _add(hyps, [case], genders, nom, weight - 0.05 * ("Fixd" in p.tag) + 0.05 * third)
         if role == "surn":
             self._surname_rules(lw, hyps)
         else:
@@ -506,7 +545,9 @@ class Normalizer:
         if head.isupper() or not re.search("[а-яё]", head):
             return self._agree(adjs, None) + [head] + rest
         parse = self._pick_head(head, adjs, prefer_geo)
-        nom = self._oov_place(head.lower()) if prefer_geo and not self.morph.word_is_known(head.lower()) else None
+        nom = self._neuter_place(head.lower()) if prefer_geo and not adjs else None
+        if nom is None and prefer_geo and not self.morph.word_is_known(head.lower()):
+            nom = self._oov_place(head.lower())
         if nom is None and parse is not None:
             infl = parse.inflect({"nomn"}) if "Fixd" not in parse.tag else None
             nom = infl.word if infl else head.lower()
@@ -527,9 +568,29 @@ class Normalizer:
             s -= 0.5 * any(t in p.tag for t in ("Name", "Surn", "Patr"))
             for a in adjs:
                 s += max((q.score for q in self.morph.parse(a.lower()) if self._agrees(q.tag, p.tag)), default=-1.0)
-            if s > best_score:
-                best, best_score = p, s
+            tie = best is not None and abs(s - best_score) < 1e-6 and p.normal_form != best.normal_form \
+                and not {"Geox", "Name", "Surn"} & (p.tag.grammemes | best.tag.grammemes)  # common nouns only
+            if s > best_score + 1e-6 or (tie and self.counts(p.normal_form) > self.counts(best.normal_form)):
+                best, best_score = p, max(s, best_score)
         return best
+
+    def _neuter_place(self, lw: str) -> Optional[str]:
+        """ "в Быкове", "в Томилине" -> "Быково", "Томилино": a settlement in -ово/-ево/-ино/-ыно.
+
+        Its oblique forms are those of the masculine -ов/-ин town ("Иванове" is Иваново's and Иванов's
+        locative alike). Where pymorphy3 knows the place (a Geox reading: "Киров", "Пушкин", "Кратово")
+        its gender decides and this is not asked. Where it knows the form only as a surname or not at all,
+        we choose the neuter: villages and suburbs so named far outnumber masculine towns, and a town
+        named after a person is in the dictionary. Known wrong: an unlisted masculine one ("в Молотове"
+        -> "Молотово").
+        """
+        stems = [re.match(r"^(.{2,}(?:ов|ев|ёв|ин|ын))(е|а|у|ом)$", part) for part in lw.split("-")]
+        if not all(stems):  # "Орехове-Зуеве": each part declines
+            return None
+        if self.morph.word_is_known(lw) and any(  # an OOV word's Geox tags are guesses ("Томилиня")
+                "Geox" in p.tag or p.tag.POS != "NOUN" and p.score > 0.5 for p in self.morph.parse(lw)):
+            return None
+        return "-".join(m.group(1) + "о" for m in stems)
 
     @staticmethod
     def _agrees(adj, noun) -> bool:
