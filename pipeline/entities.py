@@ -28,7 +28,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline import dates, dates_other, organs  # noqa: F401  (organs registers its component)
+from pipeline import dates, dates_other, organs, syntax  # noqa: F401  (they register their components)
 from pipeline.errors import TestimonyError
 from pipeline.model import Entity, LanguageSpan, Page
 from pipeline.normalize import KK_FEMALE, KK_MALE, TITLES, CachedMorph, Normalizer, is_patronymic, kk_strip_case
@@ -410,6 +410,9 @@ def build_pipeline(lang: str, morph: Optional[CachedMorph] = None) -> Language:
     nlp.add_pipe("testimony_cleanup")
     nlp.add_pipe("testimony_organs", config={"lang": lang})
     nlp.add_pipe("testimony_dates")
+    if lang == "ru":  # organ and district names grown to their noun phrase (pipeline.syntax)
+        nlp.add_pipe("slovnet_syntax")
+        nlp.add_pipe("testimony_phrases")
     nlp.add_pipe("testimony_normalize", config={"lang": lang})
     morph = morph or CachedMorph()
     nlp.get_pipe("testimony_cleanup").morph = morph
