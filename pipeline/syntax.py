@@ -8,9 +8,10 @@ News-trained NER cuts the names of Soviet bodies and districts into pieces: "В�
 its head, the head with its adjectives, flat parts and genitive (or "при ...") dependents.
 
 * ``slovnet_syntax`` runs Natasha's ``slovnet_morph_news_v1`` and ``slovnet_syntax_news_v1`` (with
-  the Navec embeddings the NER uses, loaded once for both models) on the sentences that hold an
-  ORG/PLACE entity or an organ/administrative head word -- the others are never parsed, which keeps
-  the pipeline's speed. It writes ``doc._.syntax`` (one ``Word`` per parsed word, with its character
+  the Navec embeddings of natasha's package, loaded once for both models; the paths come by
+  config, as ``slovnet_ner``'s do) on the sentences where an organ or administrative head word has
+  a capitalised word or an abbreviation within three words -- the others are never parsed, which
+  keeps the pipeline's speed (``bench/parse_speed.py``). It writes ``doc._.syntax`` (one ``Word`` per parsed word, with its character
   offsets) and, where a word is exactly one spaCy token, that token's ``pos_`` and ``morph``.
 * ``testimony_phrases`` lets an ORG or PLACE span cover its noun phrase. The parser gives the
   boundary only; whether there is an entity at all is decided as before: the span starts from an
@@ -25,14 +26,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from pathlib import Path
+from typing import Dict, List, Optional, Set, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.russian import _one_blas_thread, load_navec_vectors, natasha_data_dir, NAVEC_FILE
-from pathlib import Path
+from pipeline.russian import NAVEC_FILE, _one_blas_thread, load_navec_vectors, natasha_data_dir
 
 MORPH_FILE = Path("model") / "slovnet_morph_news_v1.tar"
 SYNTAX_FILE = Path("model") / "slovnet_syntax_news_v1.tar"
@@ -42,11 +43,11 @@ ORGAN_HEAD = re.compile(
     r"^(?:коллеги|совещани|суд(?:а|у|ом|е|ы|ов|ам|ами|ах)?$|прокуратур|президиум|райком|горком|обком|крайком"
     r"|губком|окружком|цк$|[оу]?нквд$|огпу$|[оу]?гпу$|[у]?мвд$|[у]?мгб$|кгб$|трибунал|комиссариат|наркомат"
     r"|совет(?:а|у|ом|е|ы|ов|ами|ах)?$|исполком|райисполком|облисполком|горисполком|тройк|управлени|министерств"
-    r"|комитет|отдел(?:а|у|ом|е|ы|ов)?$|отделени|коллегии)"
+    r"|комитет|(?:рай|гор|обл)?отдел(?:а|у|ом|е|ы|ов)?$|отделени|коллегии)"
 )
 ADMIN_HEAD = re.compile(r"^(?:район|област|кра(?:й|я|ю|ем|е)$|округ(?:а|у|ом|е)?$|губерни|уезд|волост)")
 _CANDIDATE = re.compile(
-    r"коллеги|совещани|\bсуд|прокуратур|президиум|[рго]к(?:ом|ом[аеуы])|райком|горком|обком|крайком|\bцк\b"
+    r"коллеги|совещани|\bсуд|прокуратур|президиум|райком|горком|обком|крайком|\bцк\b"
     r"|нквд|огпу|мвд|мгб|трибунал|комиссариат|\bсовет|исполком|тройк|управлени|комитет|отдел|район|област"
     r"|\bкра[йяюе]|округ|губерни|уезд|волост"
 )
@@ -54,7 +55,9 @@ _BRACKETED = re.compile(r"\w+\(\w{1,3}\)")  # ВКП(б), КП(б): one word, no
 _PROPER = re.compile(r"^(?:[А-ЯЁA-Z][а-яёa-z-]+|[А-ЯЁA-Z]{2,}(?:\(\w{1,3}\))?|[А-ЯЁ]+\(\w{1,3}\))$")
 _ADJ_END = re.compile(r"(?:ый|ий|ой|ая|яя|ое|ее|ого|его|ому|ему|ым|им|ом|ем|ую|юю|ей|ых|их|ыми|ими)$")
 _ABBR = re.compile(r"^[А-ЯЁA-Z]{2,}(?:\(\w{1,3}\))?$")
+_SHORT_ABBR = re.compile(r"^[А-ЯЁA-Z]{2,5}(?:\(\w{1,3}\))?$")  # not a heading word: СПРАВКА, СПИСОК
 NOUNS = ("NOUN", "PROPN")
+_PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n")
 MAX_SENTENCE_WORDS = 120  # a longer "sentence" is a form or a list: parsed in pieces of this size
 
 if not Doc.has_extension("syntax"):
@@ -94,6 +97,39 @@ def split_words(text: str, offset: int = 0) -> List[Word]:
     return words
 
 
+def _parser_form(word: str) -> str:
+    """What the news-trained models read: a word typed in capitals that is longer than an
+    abbreviation, in title case ("ДОЛИНСКИЙ" is an adjective, "СПРАВКА" a noun; "НКВД" stays)."""
+    if len(word) > 5 and word.isupper() and not _SHORT_ABBR.match(word):
+        return word[0] + word[1:].lower()
+    return word
+
+
+def _sentences(text: str, low: str, sentenize, every: bool):
+    """(start, stop) of the sentences with a head word (all with `every`); only the paragraphs
+    with one are split into sentences (razdel's splitter is the slow part on long texts)."""
+    start = 0
+    for brk in list(_PARAGRAPH.finditer(text)) + [None]:
+        stop = brk.start() if brk else len(text)
+        if every or _CANDIDATE.search(low, start, stop):
+            for sent in sentenize(text[start:stop]):
+                if every or _CANDIDATE.search(low, start + sent.start, start + sent.stop):
+                    yield start + sent.start, start + sent.stop
+        start = brk.end() if brk else stop
+
+
+def _named_head(words: List[Word]) -> bool:
+    """Is there a head word with a name near it ("прокуратура Акмолинской области", "райком ВКП(б)"),
+    not only "по решению суда"?"""
+    for i, w in enumerate(words):
+        low = w.text.lower()
+        if ORGAN_HEAD.match(low) or ADMIN_HEAD.match(low):
+            near = words[max(1, i - 3) : i] + words[i + 1 : i + 4]  # the sentence's first word: any
+            if any(_proper(n) or _SHORT_ABBR.match(n.text) for n in near):
+                return True
+    return False
+
+
 class SlovnetSyntax:
     """Slovnet morphology + dependency parse of the sentences that may hold an organ or place name."""
 
@@ -112,18 +148,20 @@ class SlovnetSyntax:
         self.all_sentences = all_sentences
 
     def sentences(self, doc: Doc) -> List[List[Word]]:
-        """The word lists to parse: sentences with an ORG/PLACE entity or a head word in them."""
+        """The word lists to parse: sentences with an organ or district head word that has a name
+        (a capitalised word or an abbreviation) within three words. Nothing else can grow, and
+        parsing every sentence with a town or a body in it cost half the NER's speed on news."""
         from razdel import sentenize
 
         text = doc.text
-        ents = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in ("ORG", "PLACE")]
-        out = []
-        for sent in sentenize(text):
-            chunk = text[sent.start : sent.stop]
-            if not self.all_sentences and not any(s < sent.stop and sent.start < e for s, e in ents) \
-                    and not _CANDIDATE.search(chunk.lower()):
+        low = text.lower()
+        out: List[List[Word]] = []
+        if not self.all_sentences and not _CANDIDATE.search(low):
+            return out  # most texts: no sentence splitting at all
+        for start, stop in _sentences(text, low, sentenize, self.all_sentences):
+            words = split_words(text[start:stop], start)
+            if not self.all_sentences and not _named_head(words):
                 continue
-            words = split_words(chunk, sent.start)
             for k in range(0, len(words), MAX_SENTENCE_WORDS):
                 out.append(words[k : k + MAX_SENTENCE_WORDS])
         return out
@@ -132,7 +170,7 @@ class SlovnetSyntax:
         """Fill pos, feats, head and rel of every word, in place."""
         if not sentences:
             return
-        items = [[w.text for w in words] for words in sentences]
+        items = [[_parser_form(w.text) for w in words] for words in sentences]
         with _one_blas_thread():
             morphs = list(self.morph.map(items))
             trees = list(self.syntax.map(items))
@@ -151,13 +189,12 @@ class SlovnetSyntax:
 
 def _annotate_tokens(doc: Doc, sentences: List[List[Word]]) -> None:
     """POS and morphology onto the spaCy tokens that are exactly one parsed word."""
-    starts = {t.idx: t for t in doc}
     for words in sentences:
         for word in words:
-            token = starts.get(word.start)
-            if token is not None and len(token.text) == word.end - word.start and word.pos:
-                token.pos_ = word.pos
-                token.set_morph("|".join(f"{k}={v}" for k, v in sorted(word.feats.items())) or None)
+            span = doc.char_span(word.start, word.end)
+            if span is not None and len(span) == 1 and word.pos:
+                span[0].pos_ = word.pos
+                span[0].set_morph("|".join(f"{k}={v}" for k, v in sorted(word.feats.items())) or None)
 
 
 @Language.factory(
@@ -192,9 +229,10 @@ def _proper(word: Word) -> bool:
 class Phrase:
     """The noun phrase rules over one parsed sentence."""
 
-    def __init__(self, words: List[Word], blocked: Set[int]):
+    def __init__(self, words: List[Word], blocked: Set[int], morph=None):
         self.words = words
         self.blocked = blocked  # words inside PERSON / DATE entities
+        self.morph = morph  # pymorphy3 (CachedMorph): a second opinion on the case of a dependent
         self.children: List[List[int]] = [[] for _ in words]
         for i, w in enumerate(words):
             if 0 <= w.head < len(words) and w.head != i:
@@ -217,7 +255,7 @@ class Phrase:
             near = child + 1 == parent and parent_kind == "ORG"
             return child < parent and w.pos in ("ADJ", "PROPN") and (near or _proper(w))
         if w.rel == "appos":  # "ЦК КП(б)": a body's abbreviation right after its head
-            return child == parent + 1 and parent_kind in ("ORG", "ORGNAME") and bool(_ABBR.match(w.text))
+            return child == parent + 1 and parent_kind in ("ORG", "ORGNAME") and bool(_SHORT_ABBR.match(w.text))
         if w.rel in ("flat", "flat:name", "flat:foreign"):
             return w.pos in NOUNS + ("ADJ",)
         if w.rel != "nmod" or not (w.pos in NOUNS or _ABBR.match(w.text)) or child < parent:
@@ -226,7 +264,8 @@ class Phrase:
         if cases:
             return cases == ["при"] and parent_kind == "ORG" or \
                 cases == ["по"] and parent_kind == "ORG" and _kind(w) == "PLACE"
-        genitive = w.feats.get("Case") == "Gen" or w.text.isupper() or "(" in w.text
+        # НКВД, ВКП(б): any case; other words must have a genitive reading in the dictionary too
+        genitive = bool(_SHORT_ABBR.match(w.text)) or w.feats.get("Case") == "Gen" and self.can_be_genitive(w.text)
         if not genitive or parent_kind not in ("ORG", "PLACE"):
             # a body's own name takes its organ's abbreviation ("Карлаг НКВД"); other names nothing
             return genitive and parent_kind == "ORGNAME" and (_ABBR.match(w.text))
@@ -234,6 +273,14 @@ class Phrase:
             return True
         # "горком партии", "наркомат юстиции": a common noun only inside a body, never a person
         return parent_kind == "ORG" and w.feats.get("Animacy") != "Anim" and w.text.islower()
+
+    def can_be_genitive(self, word: str) -> bool:
+        """False for a dictionary word with no genitive form: the parser reads "СПРАВКА" under a
+        heading in capitals as a genitive dependent of the body's name."""
+        low = word.lower()
+        if self.morph is None or not self.morph.word_is_known(low):
+            return True
+        return any(p.tag.case in ("gent", "gen2") for p in self.morph.parse(low))
 
     def collect(self, head: int, kind: str) -> Set[int]:
         """The head and its dependents that belong to the name, recursively."""
@@ -291,7 +338,12 @@ class PhraseExpander:
     """ORG and PLACE spans grown to their noun phrase over ``doc._.syntax`` (see the module doc)."""
 
     def __init__(self, nlp: Language, name: str = "testimony_phrases"):
+        from pipeline.russian import load_morph
+
         self.name = name
+        # the NER's pymorphy3 analyser when the pipeline has one (one analyser, one cache), else our own
+        ner = nlp.get_pipe("slovnet_ner") if "slovnet_ner" in nlp.pipe_names else None
+        self.morph = getattr(ner, "morph", None) or load_morph()
 
     def __call__(self, doc: Doc) -> Doc:
         sentences = doc._.syntax
@@ -308,15 +360,15 @@ class PhraseExpander:
         mine = [e for e in ents if lo <= e.start_char and e.end_char <= hi]
         blocked = {i for i, w in enumerate(words) for e in mine
                    if e.label_ in ("PERSON", "DATE") and w.start < e.end_char and e.start_char < w.end}
-        phrase = Phrase(words, blocked)
+        phrase = Phrase(words, blocked, self.morph)
         proposals: List[Tuple[int, int, str]] = []
         for ent in mine:
             if ent.label_ not in ("ORG", "PLACE"):
                 continue
             inside = [i for i, w in enumerate(words) if ent.start_char <= w.start and w.end <= ent.end_char]
-            heads = [i for i in inside if words[i].head not in inside]
-            if not heads:
+            if not inside:
                 continue
+            heads = [i for i in inside if words[i].head not in inside] or inside[-1:]  # a cycle: the last word
             head, label = phrase.climb(heads[-1], ent.label_)
             kind = _kind(words[head]) or ("ORGNAME" if label == "ORG" else "")
             first, last = phrase.span(head, kind, inside[0], inside[-1])

@@ -30,6 +30,8 @@ ORGS = [
     ("Справку о реабилитации подписал председатель Верховного суда Казахской ССР.", "Верховный суд Казахской ССР"),
     ("Запрос ушёл в прокуратуру Павлодарской области в марте.", "прокуратура Павлодарской области"),
     ("Решение Президиума Верховного Совета СССР было объявлено в лагере.", "Президиум Верховного Совета СССР"),
+    ("Её допрашивали в Осакаровском райотделе НКВД.", "Осакаровский райотдел НКВД"),
+    ("Справку выдал Тельмановский райисполком в 1956 году.", "Тельмановский райисполком"),
 ]
 
 # class 2: districts with their region, one PLACE each (sentence, expected normalized PLACE)
@@ -88,7 +90,7 @@ def test_head_word_without_a_name_is_no_entity(nlp, text, expected):
 
 
 def test_only_sentences_with_a_candidate_are_parsed(nlp):
-    doc = nlp("Мама пекла хлеб. Осуждена Особым совещанием при НКВД СССР. Потом была зима.")
+    doc = nlp("Мама пекла хлеб в Москве. Осуждена Особым совещанием при НКВД СССР. По решению суда дом отобрали.")
     parsed = [" ".join(w.text for w in words) for words in doc._.syntax]
     assert parsed == ["Осуждена Особым совещанием при НКВД СССР ."]
     token = next(t for t in doc if t.text == "совещанием")
@@ -130,3 +132,26 @@ def test_person_is_never_taken_into_a_name():
     words = _words([("суд", "NOUN", "Nom", -1, "root"), ("Иванова", "PROPN", "Gen", 0, "nmod")])
     assert Phrase(words, {1}).span(0, "ORG") == (0, 0)
     assert Phrase(words, set()).span(0, "ORG") == (0, 1)
+
+
+def test_word_in_capitals_is_no_abbreviation_of_the_body(nlp):
+    # "СПРАВКА" under a heading in capitals is a noun in the nominative, not "НКВД" or "ВКП(б)"
+    for heading in ("КАРАГАНДИНСКИЙ ОБЛАСТНОЙ СУД", "ПРОКУРАТУРА КАЗАХСКОЙ ССР"):
+        doc = nlp(heading + "\nСПРАВКА № 2218\n\nВыдана гр-ке Петровой Анне в том, что она освобождена.")
+        assert [e.text for e in doc.ents if e.label_ == "ORG"] == [heading]
+
+
+def test_heading_on_two_lines_in_capitals_is_one_name(nlp):
+    doc = nlp("ПРЕЗИДИУМ ВЕРХОВНОГО СОВЕТА\nКАЗАХСКОЙ ССР\n\nУказ о помиловании.")
+    assert [e.text for e in doc.ents if e.label_ in ("ORG", "PLACE")] == ["ПРЕЗИДИУМ ВЕРХОВНОГО СОВЕТА\nКАЗАХСКОЙ ССР"]
+
+
+def test_name_wrapped_in_running_text_stays_whole(nlp):
+    doc = nlp("Она осуждена Особым совещанием при\nНКВД СССР на восемь лет.")
+    assert [e._.normalized for e in doc.ents if e.label_ == "ORG"] == ["Особое совещание при НКВД СССР"]
+
+
+def test_heading_in_capitals_is_parsed_in_title_case(nlp):
+    # read in capitals the parse is a tangle; "СПРАВКА" on the next line is no part of the name
+    doc = nlp("ДОЛИНСКИЙ ИТЛ НКВД\nСПРАВКА № 3051\n\nВыдана гр-ке Сидоровой Анне в том, что она освобождена.")
+    assert [e.text for e in doc.ents if e.label_ == "ORG"] == ["ДОЛИНСКИЙ ИТЛ НКВД"]
