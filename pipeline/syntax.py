@@ -7,12 +7,13 @@ News-trained NER cuts the names of Soviet bodies and districts into pieces: "В�
 "Карагандинской области". A dependency parse says where such a name ends: it is the noun phrase of
 its head, the head with its adjectives, flat parts and genitive (or "при ...") dependents.
 
-* ``slovnet_syntax`` runs Natasha's ``slovnet_morph_news_v1`` and ``slovnet_syntax_news_v1`` (with
-  the Navec embeddings of natasha's package, loaded once for both models; the paths come by
-  config, as ``slovnet_ner``'s do) on the sentences where an organ or administrative head word has
-  a capitalised word or an abbreviation within three words -- the others are never parsed, which
-  keeps the pipeline's speed (``bench/parse_speed.py``). It writes ``doc._.syntax`` (one ``Word`` per parsed word, with its character
-  offsets) and, where a word is exactly one spaCy token, that token's ``pos_`` and ``morph``.
+* ``slovnet_syntax`` runs Natasha's ``slovnet_morph_news_v1`` and ``slovnet_syntax_news_v1`` (paths
+  by config, as ``slovnet_ner``'s; the Navec vectors and the 250K-word vocabulary are taken from
+  the pipeline's ``slovnet_ner`` when it has one, so a worker holds them once) on the sentences
+  where an organ or administrative head word has a capitalised word or an abbreviation within
+  three words -- the others are never parsed, which keeps the pipeline's speed
+  (``bench/parse_speed.py``). It writes ``doc._.syntax`` (one ``Word`` per parsed word, with its
+  character offsets) and, where a word is exactly one spaCy token, that token's ``pos_`` and ``morph``.
 * ``testimony_phrases`` lets an ORG or PLACE span cover its noun phrase. The parser gives the
   boundary only; whether there is an entity at all is decided as before: the span starts from an
   entity the NER (or the organ rules) found, or from an organ/administrative head word
@@ -24,10 +25,11 @@ its head, the head with its adjectives, flat parts and genitive (or "при ..."
 
 from __future__ import annotations
 
+import gzip
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -51,7 +53,8 @@ _CANDIDATE = re.compile(
     r"|нквд|огпу|мвд|мгб|трибунал|комиссариат|\bсовет|исполком|тройк|управлени|комитет|отдел|район|област"
     r"|\bкра[йяюе]|округ|губерни|уезд|волост"
 )
-_BRACKETED = re.compile(r"\w+\(\w{1,3}\)")  # ВКП(б), КП(б): one word, not cut at the bracket
+# ВКП(б), КП(б) (one word, not cut at the bracket); words with inner hyphens; numbers; any other mark
+_TOKEN = re.compile(r"[^\W_]+\(\w{1,3}\)|[^\W_]+(?:-[^\W_]+)*|\S")
 _PROPER = re.compile(r"^(?:[А-ЯЁA-Z][а-яёa-z-]+|[А-ЯЁA-Z]{2,}(?:\(\w{1,3}\))?|[А-ЯЁ]+\(\w{1,3}\))$")
 _ADJ_END = re.compile(r"(?:ый|ий|ой|ая|яя|ое|ее|ого|его|ому|ему|ым|им|ом|ем|ую|юю|ей|ых|их|ыми|ими)$")
 _ABBR = re.compile(r"^[А-ЯЁA-Z]{2,}(?:\(\w{1,3}\))?$")
@@ -78,23 +81,59 @@ class Word:
 
 
 def split_words(text: str, offset: int = 0) -> List[Word]:
-    """razdel tokens of a sentence, with "ВКП(б)" kept whole (the parser sees one word)."""
-    from razdel import tokenize
+    """The words of a sentence as razdel cuts them (words with their inner hyphens, numbers, each
+    punctuation mark apart), with "ВКП(б)" kept whole (the parser sees one word). A regular
+    expression: razdel's own tokenizer took a third of the parse step's time."""
+    return [Word(offset + m.start(), offset + m.end(), m.group()) for m in _TOKEN.finditer(text)]
 
-    words: List[Word] = []
-    glued = [m.span() for m in _BRACKETED.finditer(text)]
-    k = 0
-    for tok in tokenize(text):
-        while k < len(glued) and glued[k][1] <= tok.start:
-            k += 1
-        if k < len(glued) and glued[k][0] <= tok.start < glued[k][1]:
-            s, e = glued[k]
-            if words and words[-1].start == offset + s:
-                continue
-            words.append(Word(offset + s, offset + e, text[s:e]))
-            continue
-        words.append(Word(offset + tok.start, offset + tok.stop, tok.text))
-    return words
+
+def _ner_embeddings(ner):
+    """(Navec vectors, word vocabulary) of a loaded ``slovnet_ner``, in the shape Slovnet's
+    ``navec()`` and encoders take them; (None, None) if it has none."""
+    from types import SimpleNamespace
+
+    try:
+        emb, encoder = ner.ner.infer.model.emb.word, ner.ner.infer.encoder
+        navec = SimpleNamespace(meta=SimpleNamespace(id=emb.id),
+                                pq=SimpleNamespace(indexes=emb.indexes.array, codes=emb.codes.array))
+        return navec, encoder.words_vocab
+    except AttributeError:
+        return None, None
+
+
+def load_parser(morph_path: str, syntax_path: str, batch_size: int = 8, words_vocab=None):
+    """Slovnet's Morph and Syntax (their `load`, but one word vocabulary for both, and for the NER
+    when `words_vocab` is its and holds the same words): each model ships the same 250K-word
+    vocabulary, ~45 MB of Python strings and their index in memory."""
+    from slovnet import Morph, Syntax
+    from slovnet.const import REL, SHAPE, TAG, WORD
+    from slovnet.exec.encoders import SyntaxEncoder, TagEncoder
+    from slovnet.exec.infer import MorphInfer, SyntaxDecoder, SyntaxInfer, TagDecoder
+    from slovnet.exec.model import Morph as MorphModel, Syntax as SyntaxModel
+    from slovnet.exec.pack import Pack, vocab_name
+    from slovnet.vocab import Vocab
+
+    words = {}  # raw vocabulary bytes -> Vocab
+    if words_vocab is not None:
+        words["\n".join(words_vocab.items).encode("utf-8")] = words_vocab
+
+    def load(path: str, model_class, labels_id):
+        with Pack(path) as pack:
+            pack.load_meta().check_protocol()
+            model = pack.load_model(model_class)
+            arrays = dict(pack.load_arrays(model.weights))
+            raw = gzip.decompress(pack.read(vocab_name(WORD)))  # the gzip headers differ, the words not
+            if raw not in words:
+                words[raw] = Vocab(raw.decode("utf-8").splitlines())
+            words_vocab = words[raw]
+            return model.inject_arrays(arrays), words_vocab, pack.load_vocab(SHAPE), pack.load_vocab(labels_id)
+
+    model, words_vocab, shapes, tags = load(morph_path, MorphModel, TAG)
+    morph = Morph(MorphInfer(model, TagEncoder(words_vocab, shapes, batch_size), TagDecoder(tags)), batch_size)
+    model, words_vocab, shapes, rels = load(syntax_path, SyntaxModel, REL)
+    syntax = Syntax(SyntaxInfer(model, SyntaxEncoder(words_vocab, shapes, batch_size), SyntaxDecoder(rels)),
+                    batch_size)
+    return morph, syntax
 
 
 def _parser_form(word: str) -> str:
@@ -136,14 +175,15 @@ class SlovnetSyntax:
     def __init__(self, nlp: Language, name: str = "slovnet_syntax", morph_path: Optional[str] = None,
                  syntax_path: Optional[str] = None, navec_path: Optional[str] = None, batch_size: int = 8,
                  all_sentences: bool = False):
-        from slovnet import Morph, Syntax
-
         data = None if morph_path and syntax_path and navec_path else natasha_data_dir()
-        navec = load_navec_vectors(navec_path or str(data / NAVEC_FILE))
+        # the NER of the same pipeline already holds the Navec vectors and the word vocabulary (~70 MB)
+        ner = nlp.get_pipe("slovnet_ner") if "slovnet_ner" in nlp.pipe_names and not navec_path else None
+        navec, words = _ner_embeddings(ner) if ner is not None else (None, None)
+        navec = navec or load_navec_vectors(navec_path or str(data / NAVEC_FILE))
         self.name = name
-        self.morph = Morph.load(morph_path or str(data / MORPH_FILE), batch_size=batch_size)
+        self.morph, self.syntax = load_parser(morph_path or str(data / MORPH_FILE),
+                                              syntax_path or str(data / SYNTAX_FILE), batch_size, words)
         self.morph.navec(navec)
-        self.syntax = Syntax.load(syntax_path or str(data / SYNTAX_FILE), batch_size=batch_size)
         self.syntax.navec(navec)
         self.all_sentences = all_sentences
 
@@ -180,11 +220,27 @@ class SlovnetSyntax:
                 word.head, word.rel = int(node.head_id) - 1, node.rel
 
     def __call__(self, doc: Doc) -> Doc:
-        sentences = self.sentences(doc)
-        self.parse(sentences)
-        doc._.syntax = sentences
-        _annotate_tokens(doc, sentences)
-        return doc
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 32) -> Iterator[Doc]:
+        """Docs in batches: the sentences of a batch go through the models together (one call of
+        each instead of one per short language span)."""
+        batch: List[Doc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._process(batch)
+                batch = []
+        if batch:
+            yield from self._process(batch)
+
+    def _process(self, docs: List[Doc]) -> Iterator[Doc]:
+        per_doc = [self.sentences(doc) for doc in docs]
+        self.parse([words for sentences in per_doc for words in sentences])
+        for doc, sentences in zip(docs, per_doc):
+            doc._.syntax = sentences
+            _annotate_tokens(doc, sentences)
+            yield doc
 
 
 def _annotate_tokens(doc: Doc, sentences: List[List[Word]]) -> None:

@@ -155,3 +155,11 @@ def test_heading_in_capitals_is_parsed_in_title_case(nlp):
     # read in capitals the parse is a tangle; "СПРАВКА" on the next line is no part of the name
     doc = nlp("ДОЛИНСКИЙ ИТЛ НКВД\nСПРАВКА № 3051\n\nВыдана гр-ке Сидоровой Анне в том, что она освобождена.")
     assert [e.text for e in doc.ents if e.label_ == "ORG"] == ["ДОЛИНСКИЙ ИТЛ НКВД"]
+
+
+def test_parser_shares_the_ner_vocabulary_and_vectors(nlp):
+    # three copies of the same 250K-word vocabulary cost ~45 MB each in every worker
+    ner, syntax = nlp.get_pipe("slovnet_ner").ner, nlp.get_pipe("slovnet_syntax")
+    for model in (syntax.morph, syntax.syntax):
+        assert model.infer.encoder.words_vocab is ner.infer.encoder.words_vocab
+        assert model.infer.model.emb.word.indexes.array is ner.infer.model.emb.word.indexes.array
