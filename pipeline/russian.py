@@ -48,7 +48,7 @@ import numpy as np
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import filter_spans
+from spacy.util import filter_spans, minibatch
 
 from pipeline.names import GIVEN_NAMES, LATIN_LOOKALIKES, LOOKALIKE_TO_CYRILLIC, PATRONYMIC_END, ROLE_WORDS, TITLES
 from pipeline.names import SURNAME_END as NAMES_SURNAME_END
@@ -894,14 +894,8 @@ class SlovnetNER:
         return self._set_ents(doc, self.predict_texts([doc.text])[0])
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 32) -> Iterator[Doc]:
-        batch: List[Doc] = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= batch_size:
-                yield from self._process(batch)
-                batch = []
-        if batch:
-            yield from self._process(batch)
+        for batch in minibatch(docs, size=batch_size):
+            yield from self._process(list(batch))
 
     def _process(self, docs: List[Doc]) -> Iterator[Doc]:
         for doc, spans in zip(docs, self.predict_texts([d.text for d in docs])):

@@ -33,7 +33,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.util import filter_spans, minibatch
 
 from pipeline.russian import NAVEC_FILE, _one_blas_thread, load_navec_vectors, natasha_data_dir
 
@@ -225,14 +225,8 @@ class SlovnetSyntax:
     def pipe(self, docs: Iterable[Doc], batch_size: int = 32) -> Iterator[Doc]:
         """Docs in batches: the sentences of a batch go through the models together (one call of
         each instead of one per short language span)."""
-        batch: List[Doc] = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= batch_size:
-                yield from self._process(batch)
-                batch = []
-        if batch:
-            yield from self._process(batch)
+        for batch in minibatch(docs, size=batch_size):
+            yield from self._process(list(batch))
 
     def _process(self, docs: List[Doc]) -> Iterator[Doc]:
         per_doc = [self.sentences(doc) for doc in docs]
