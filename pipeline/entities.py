@@ -31,9 +31,9 @@ from spacy.util import filter_spans
 from pipeline import dates, dates_other, organs, syntax  # noqa: F401  (they register their components)
 from pipeline.errors import TestimonyError
 from pipeline.model import Entity, LanguageSpan, Page
-from pipeline.normalize import KK_FEMALE, KK_MALE, TITLES, CachedMorph, Normalizer, is_patronymic, kk_strip_case
+from pipeline.names import GIVEN_NAMES, LEADING_ROLES, UPPER as _UP
+from pipeline.normalize import TITLES, CachedMorph, Normalizer, is_patronymic, kk_strip_case
 
-GIVEN_NAMES = KK_FEMALE | KK_MALE
 
 _ORG_ABBREVIATIONS = re.compile(r"(?<=ской )обл\.?(?=\s|$)")
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -65,11 +65,6 @@ _WORDS = re.compile(r"[^\W\d_]+")
 FRAME_WORDS = {
     "справка", "постановили", "слушали", "выписка", "протокол", "протокола", "копия", "верна", "нач",
     "анықтама", "анықтамасы", "мұрағат", "мұрағаттық", "восемь", "пять", "десять", "три", "сегіз",
-}
-# Kinship and address words a model pulls into a name: "Күйеуі Тоқтаров Ермек", "жена Петрова".
-LEADING_ROLES = {
-    "күйеуі", "күйеуім", "әйелі", "анасы", "анам", "әкесі", "әкем", "ағасы", "апасы", "апа", "қызы",
-    "баласы", "азамат", "азаматша", "жолдас", "жена", "муж", "мать", "отец", "сын", "дочь",
 }
 
 
@@ -271,7 +266,6 @@ def _given_name_between(text: str, left: Span, right: Span) -> bool:
             and bool(re.fullmatch(rf" [{_UP}][^\W\d_]+ ", gap)))
 
 
-_UP = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
 _INITIAL_TOKEN = re.compile(rf"^[{_UP}]\.")
 _INITIALS_AFTER = re.compile(rf"^ ?[{_UP}]\. ?(?:[{_UP}]\.)?")
 _INITIALS_BEFORE = re.compile(rf"[{_UP}]\. ?(?:[{_UP}]\. ?)?$")

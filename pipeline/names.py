@@ -68,6 +68,12 @@ ROLE_WORDS = frozenset({
     "заключенная", "заключенного", "заключенной", "свидетель", "свидетельница", "подсудимый", "подсудимая",
     "жена", "вдова", "дочь", "сын", "мать", "отец", "муж", "брат", "сестра",
 })
+# Kinship and address words a model pulls into the front of a name: "Күйеуі Тоқтаров Ермек",
+# "жена Петрова" (the entity stage cuts them off).
+LEADING_ROLES = frozenset({
+    "күйеуі", "күйеуім", "әйелі", "анасы", "анам", "әкесі", "әкем", "ағасы", "апасы", "апа", "қызы",
+    "баласы", "азамат", "азаматша", "жолдас", "жена", "муж", "мать", "отец", "сын", "дочь",
+})
 # Nouns that stand in apposition to a name and so share its case and gender ("выдана гражданке
 # Ивановой"); any other noun before a name governs it in the genitive ("жена Иванова").
 APPOSITION_LEMMAS = frozenset({
