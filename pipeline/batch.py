@@ -773,8 +773,9 @@ class BatchRunner:
         try:
             path = export.write_document(document, self.out_dir, warn=lambda message: self._warn(src, message, "export"))
         except OutputError as error:
-            if export.is_folder_failure(error):  # no later document could be written either: stop
-                raise export.folder_unavailable(export.output_path(self.out_dir, src.id), error.__cause__) from error
+            cause = export.folder_failure(error)
+            if cause is not None:  # no later document could be written either: stop
+                raise export.folder_unavailable(export.output_path(self.out_dir, src.id), cause) from error
             self._fail(src, error)
             return
         self.summary.written += 1

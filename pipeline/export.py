@@ -506,11 +506,11 @@ def folder_unavailable(path: Path, error: OSError) -> OutputUnavailable:
     return OutputUnavailable(f"cannot write {path} ({reason}); the run stopped.", hint=hint)
 
 
-def is_folder_failure(error: BaseException) -> bool:
-    """True for an OSError (or an error caused by one) that no other document would escape."""
+def folder_failure(error: BaseException) -> Optional[OSError]:
+    """The OSError behind `error` (itself, or along its causes) when no other document would escape it."""
     while error is not None and not isinstance(error, OSError):
         error = error.__cause__
-    return isinstance(error, OSError) and error.errno in FOLDER_FULL_ERRNOS
+    return error if isinstance(error, OSError) and error.errno in FOLDER_FULL_ERRNOS else None
 
 
 def check_output_folder(out_dir: Path) -> None:

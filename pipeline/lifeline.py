@@ -24,6 +24,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from typing import Optional
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -51,10 +52,9 @@ def set_parent_death_signal(sig: int = signal.SIGKILL) -> bool:
 
 
 def _watch_parent(parent_pid: int, poll_seconds: float) -> None:
-    stop = threading.Event()
-    while not stop.wait(poll_seconds):
-        if os.getppid() != parent_pid:
-            os._exit(ORPHAN_EXIT_STATUS)
+    while os.getppid() == parent_pid:
+        time.sleep(poll_seconds)
+    os._exit(ORPHAN_EXIT_STATUS)
 
 
 def die_with_parent(parent_pid: int, poll_seconds: float = POLL_SECONDS) -> None:
