@@ -88,7 +88,8 @@ def _kk_stem(word: str) -> str:
 RU_MONTH = "(?:" + "|".join(
     [full for _, full, _ in RU_MONTHS] + [abbr + r"\." for _, _, abbr in RU_MONTHS if abbr]) + r")(?!\w)"
 # Without its dot an abbreviation is a month only between a day and a year ("3 сен 1975").
-RU_MONTH_NODOT = "(?:" + "|".join(abbr for _, _, abbr in RU_MONTHS if abbr) + r")(?!\w)(?=\s*(?:1[89]|20)\d\d(?!\d))"
+RU_MONTH_ABBR = "(?:" + "|".join(abbr for _, _, abbr in RU_MONTHS if abbr) + r")(?!\w)"
+RU_MONTH_NODOT = RU_MONTH_ABBR + r"(?=\s*(?:1[89]|20)\d\d(?!\d))"
 # CLDR's Kazakh abbreviations are a month's first three letters and a dot ("15 там.", "1922 ж. 19 сәу."):
 # the twelve prefixes differ from each other.
 KK_MONTH_ABBR = "(?:" + "|".join(_kk_stem(w[:3]) for w in KK_MONTHS) + r")\."
@@ -261,7 +262,7 @@ def _ru_month_year(m):
 
 # The month first, the day, a comma, the year ("декабрь 20, 1999", "Авг 26, 2015"): the comma and
 # the four-digit year make it a date.
-@_rule(rf"(?<!\w)(?P<mon>{RU_MONTH}|{RU_MONTH_NODOT[:RU_MONTH_NODOT.index('(?=')]})\s+{DAY}{R},\s*{YEAR}{R}"
+@_rule(rf"(?<!\w)(?P<mon>{RU_MONTH}|{RU_MONTH_ABBR})\s+{DAY}{R},\s*{YEAR}{R}"
        rf"(?:\s*{RU_YEAR_WORD})?")
 def _ru_month_day_year(m):
     v = _ymd(_year(m["year"]), _ru_month(m["mon"]), int(m["day"]))
