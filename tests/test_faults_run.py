@@ -38,8 +38,8 @@ def make_scans(root: Path, count: int = 12) -> Path:
     return root
 
 
-def processes_in_group(pgid: int) -> list[int]:
-    """The live (not zombie) processes of a process group, from /proc."""
+def live_processes() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, process group) of every live (not zombie) process, from /proc."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -49,22 +49,17 @@ def processes_in_group(pgid: int) -> list[int]:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            found.append(int(entry.name))
+        if fields[0] != "Z":
+            found.append((int(entry.name), int(fields[1]), int(fields[2])))
     return found
 
 
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
+def processes_in_group(pgid: int) -> list[int]:
+    return [pid for pid, _, group in live_processes() if group == pgid]
+
+
+def children_of(parent: int) -> list[int]:
+    return [pid for pid, ppid, _ in live_processes() if ppid == parent]
 
 
 def start_run(scans: Path, out: Path) -> subprocess.Popen:
