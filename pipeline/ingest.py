@@ -31,24 +31,7 @@ from pipeline.errors import (
 )
 from pipeline.filenames import printable, source_name
 from pipeline.imaging import BAND_PIXELS, MAX_PAGE_PIXELS, map_rows
-from pipeline.textlayer import (  # noqa: F401 - the text layer's names, as ingest has always offered them
-    LIGATURES,
-    MIN_TEXT_LAYER_CHARS,
-    X_TOLERANCE,
-    Y_TOLERANCE,
-    _cluster_ids,
-    _join_lines,
-    _line_gap,
-    _open_pdfium,
-    _pdf_cache,
-    _pdfium_chars,
-    _pdfium_text_lines,
-    _pdfplumber_text_lines,
-    _plumber_lines,
-    _splits,
-    close_cached_documents,
-    pdf_text_layer,
-)
+from pipeline.textlayer import pdf_text_layer
 
 RENDER_DPI = 300
 

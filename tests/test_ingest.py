@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from pipeline import filenames, ingest
+from pipeline import filenames, ingest, textlayer
 from pipeline.errors import CorruptFile, EmptyFile, EncryptedPdf, ImageTooLarge, NotARegularFile, UnsupportedFormat
 from tests import samples
 
@@ -96,15 +96,15 @@ def test_one_line_paragraphs_stay_apart():
              line("Ахметова Бибигуль 1902 жылы Ақмола", 76.7), line("облысында туған.", 91.7),
              line("Освобождена в 1946 году.", 114.7), line("Мұрағат анықтамасы берілді.", 137.7),
              line("Справка выдана по месту", 160.7), line("требования.", 175.7)]
-    assert ingest._join_lines(lines) == (
+    assert textlayer._join_lines(lines) == (
         "Дело № 17\n\nАрестована 19 января 1938 года.\n\nАхметова Бибигуль 1902 жылы Ақмола\nоблысында туған."
         "\n\nОсвобождена в 1946 году.\n\nМұрағат анықтамасы берілді.\n\nСправка выдана по месту\nтребования."
     )
     # evenly spaced lines are one paragraph; one wide gap among them starts another
     even = [line(f"строка {k}", 30.0 + 15 * k) for k in range(6)]
-    assert "\n\n" not in ingest._join_lines(even)
+    assert "\n\n" not in textlayer._join_lines(even)
     even[3:] = [dict(ln, top=ln["top"] + 12, bottom=ln["bottom"] + 12) for ln in even[3:]]
-    assert ingest._join_lines(even).count("\n\n") == 1
+    assert textlayer._join_lines(even).count("\n\n") == 1
 
 
 def test_pdf_mixing_text_and_scanned_pages_is_handled_per_page(tmp_path):
@@ -240,14 +240,14 @@ def test_pdfium_text_lines_are_pdfplumbers(tmp_path, build):
     path = _layout_pdf(tmp_path / "t.pdf", build)
     src = inspected(path)
     for number in range(1, src.page_count + 1):
-        fast = ingest._pdfium_text_lines(path, number, src.sha256)
-        slow = ingest._pdfplumber_text_lines(path, number)
+        fast = textlayer._pdfium_text_lines(path, number, src.sha256)
+        slow = textlayer._pdfplumber_text_lines(path, number)
         assert fast is not None
         assert [line["text"] for line in fast] == [line["text"] for line in slow]
         for a, b in zip(fast, slow):
             assert abs(a["top"] - b["top"]) < 0.01 and abs(a["bottom"] - b["bottom"]) < 0.01
-        assert ingest._join_lines(fast) == ingest._join_lines(slow)
-    ingest.close_cached_documents()
+        assert textlayer._join_lines(fast) == textlayer._join_lines(slow)
+    textlayer.close_cached_documents()
 
 
 def test_rotated_text_is_left_to_pdfplumber(tmp_path):
@@ -259,24 +259,24 @@ def test_rotated_text_is_left_to_pdfplumber(tmp_path):
             pdf.text(300, 500, "Штамп архива: копия верна")
 
     path = _layout_pdf(tmp_path / "r.pdf", build)
-    assert ingest._pdfium_text_lines(path, 1) is None
-    expected = ingest._join_lines(ingest._pdfplumber_text_lines(path, 1))
-    assert ingest.pdf_text_layer(path, 1) == expected and "Ковалёвой" in expected
-    ingest.close_cached_documents()
+    assert textlayer._pdfium_text_lines(path, 1) is None
+    expected = textlayer._join_lines(textlayer._pdfplumber_text_lines(path, 1))
+    assert textlayer.pdf_text_layer(path, 1) == expected and "Ковалёвой" in expected
+    textlayer.close_cached_documents()
 
 
 def test_an_open_pdf_serves_all_its_pages_and_a_changed_file_is_reopened(tmp_path):
     path = samples.save_text_pdf(tmp_path / "t.pdf", [["Первая страница документа с текстом."], ["Вторая страница."]])
     src = inspected(path)
-    ingest.close_cached_documents()
-    assert ingest._open_pdfium(path, src.sha256) is ingest._open_pdfium(path, src.sha256)
+    textlayer.close_cached_documents()
+    assert textlayer._open_pdfium(path, src.sha256) is textlayer._open_pdfium(path, src.sha256)
     first = [p.text for p in ingest.iter_pages(src)]
-    assert len(ingest._pdf_cache.docs) == 1
+    assert len(textlayer._pdf_cache.docs) == 1
     samples.save_text_pdf(path, [["Совсем другой текст на первой странице."], ["И на второй странице тоже."]])
     changed = [p.text for p in ingest.iter_pages(inspected(path))]
     assert changed != first and "другой" in changed[0]
-    ingest.close_cached_documents()
-    assert not ingest._pdf_cache.docs
+    textlayer.close_cached_documents()
+    assert not textlayer._pdf_cache.docs
 
 
 @pytest.mark.parametrize(

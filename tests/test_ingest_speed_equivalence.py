@@ -1,7 +1,7 @@
 """The fast text-layer path gives exactly what the plain one gave.
 
-`ingest._pdfium_chars` reads a character's matrix and font size once per text
-object and calls PDFium without ctypes' argument checks; `ingest._plumber_lines`
+`textlayer._pdfium_chars` reads a character's matrix and font size once per text
+object and calls PDFium without ctypes' argument checks; `textlayer._plumber_lines`
 walks the characters once. The references below are the straightforward
 versions they replaced (one C call per value per character, lists of
 characters kept to the end); the outputs must be equal to the last bit.
@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from pipeline import ingest
+from pipeline import textlayer
 from tests import test_ingest
 
 # -- the references --------------------------------------------------------------
@@ -45,9 +45,9 @@ def _reference_chars(raw, textpage, height, mediabox):
             return None
         size = raw.FPDFText_GetFontSize(handle, index)
         bottom = height - (rect.bottom - mediabox[1])
-        char = (ingest.LIGATURES.get(ch, ch), rect.left, rect.right, bottom - matrix.d * size, bottom)
+        char = (textlayer.LIGATURES.get(ch, ch), rect.left, rect.right, bottom - matrix.d * size, bottom)
         if made_up_space:
-            if chars and not chars[-1][0].isspace() and not ingest._splits(chars[-1], char):
+            if chars and not chars[-1][0].isspace() and not textlayer._splits(chars[-1], char):
                 return None
             made_up_space = False
         chars.append(char)
@@ -57,7 +57,7 @@ def _reference_chars(raw, textpage, height, mediabox):
 def _reference_lines(chars):
     if not chars:
         return []
-    ids = ingest._cluster_ids([c[3] for c in chars], ingest.Y_TOLERANCE)
+    ids = textlayer._cluster_ids([c[3] for c in chars], textlayer.Y_TOLERANCE)
     by_line: dict = {}
     for c in chars:
         by_line.setdefault(ids[c[3]], []).append(c)
@@ -69,7 +69,7 @@ def _reference_lines(chars):
                 if current:
                     words.append(current)
                 current = []
-            elif current and ingest._splits(current[-1], c):
+            elif current and textlayer._splits(current[-1], c):
                 words.append(current)
                 current = [c]
             else:
@@ -77,7 +77,7 @@ def _reference_lines(chars):
         if current:
             words.append(current)
     word_tops = [min(c[3] for c in w) for w in words]
-    ids = ingest._cluster_ids(word_tops, ingest.Y_TOLERANCE)
+    ids = textlayer._cluster_ids(word_tops, textlayer.Y_TOLERANCE)
     lines: list = []
     previous = None
     for word, top in zip(words, word_tops):
@@ -146,7 +146,7 @@ def _chars_both_ways(path, number=1):
         page = pdf[number - 1]
         textpage = page.get_textpage()
         args = (raw, textpage, page.get_height(), page.get_mediabox())
-        fast, slow = ingest._pdfium_chars(*args), _reference_chars(*args)
+        fast, slow = textlayer._pdfium_chars(*args), _reference_chars(*args)
         textpage.close()
         page.close()
     return fast, slow
@@ -165,8 +165,8 @@ def test_many_text_objects_give_the_reference_characters(tmp_path, content, form
     fast, slow = _chars_both_ways(path)
     assert slow and len(slow) > 100  # the page really went through PDFium
     assert fast == slow
-    assert ingest._plumber_lines(fast) == _reference_lines(slow)
-    text = "\n".join(line["text"] for line in ingest._plumber_lines(fast))
+    assert textlayer._plumber_lines(fast) == _reference_lines(slow)
+    text = "\n".join(line["text"] for line in textlayer._plumber_lines(fast))
     assert "drawn twice" in text
 
 
@@ -181,7 +181,7 @@ def test_test_layouts_give_the_reference_characters_and_lines(tmp_path, build):
     path = test_ingest._layout_pdf(tmp_path / "t.pdf", build)
     fast, slow = _chars_both_ways(path)
     assert slow and fast == slow
-    assert ingest._plumber_lines(fast) == _reference_lines(slow)
+    assert textlayer._plumber_lines(fast) == _reference_lines(slow)
 
 
 def test_lines_equal_the_reference_on_random_characters():
@@ -199,8 +199,8 @@ def test_lines_equal_the_reference_on_random_characters():
             char_top = top + rng.choice([0.0, 0.0, -0.0, 0.5, -2.0, 3.5])
             chars.append((rng.choice(texts), x, x + width, char_top, char_top + size))
             x += width + rng.choice([0.0, 0.0, 1.0, 2.9, 3.0, 3.2, 10.0, -4.0])
-        assert repr(ingest._plumber_lines(chars)) == repr(_reference_lines(chars)), chars
+        assert repr(textlayer._plumber_lines(chars)) == repr(_reference_lines(chars)), chars
 
 
 def test_a_page_of_only_spaces_has_no_lines():
-    assert ingest._plumber_lines([(" ", 0.0, 3.0, 10.0, 20.0), ("\xa0", 3.0, 6.0, 10.0, 20.0)]) == []
+    assert textlayer._plumber_lines([(" ", 0.0, 3.0, 10.0, 20.0), ("\xa0", 3.0, 6.0, 10.0, 20.0)]) == []
