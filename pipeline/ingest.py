@@ -173,7 +173,8 @@ def inspect(src: SourceFile) -> SourceFile:
     """Fill in hash, format and page count; raise InputError for unreadable files."""
     name = src.source
     with _open_regular(src) as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
             raise EmptyFile(
                 f"{name}: the file is empty (0 bytes).",
                 hint="It was probably cut off while copying; copy or scan it again.",
@@ -181,6 +182,8 @@ def inspect(src: SourceFile) -> SourceFile:
         head = handle.read(2048)
         handle.seek(0)
         src.sha256 = _sha256_of_handle(handle)
+        handle.seek(max(0, size - 2048))
+        tail = handle.read()  # where a PDF's end-of-file marker is
     kind = sniff(head)
     claimed = EXTENSION_FORMATS.get(src.path.suffix.lower())
     if kind not in FORMAT_NAMES:
@@ -194,7 +197,7 @@ def inspect(src: SourceFile) -> SourceFile:
             f"{name}: the name says {FORMAT_NAMES[claimed]} but the content is a {FORMAT_NAMES[kind]}; read as {FORMAT_NAMES[kind]}."
         )
     src.format = kind
-    src.page_count = _pdf_page_count(src) if kind == "pdf" else _image_page_count(src)
+    src.page_count = _pdf_page_count(src, tail) if kind == "pdf" else _image_page_count(src)
     return src
 
 
@@ -293,13 +296,8 @@ def _image_page_count(src: SourceFile) -> int:
     return frames
 
 
-def _pdf_page_count(src: SourceFile) -> int:
-    try:
-        with open(src.path, "rb") as handle:
-            handle.seek(max(0, os.fstat(handle.fileno()).st_size - 2048))
-            tail = handle.read()
-    except FileNotFoundError as exc:
-        raise vanished(src) from exc
+def _pdf_page_count(src: SourceFile, tail: bytes) -> int:
+    """The page count of a PDF whose last 2048 bytes are `tail`."""
     if b"%%EOF" not in tail:
         raise CorruptFile(
             f"{src.source}: the PDF is truncated (it has no end-of-file marker).",
