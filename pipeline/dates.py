@@ -39,11 +39,11 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from pipeline.numerals import numeral, numeral_before, number
 
-__all__ = ["DateMatch", "find_dates", "impossible_day", "normalize_date", "year_of"]
+__all__ = ["DateMatch", "find_dates", "impossible_day", "longest_first", "normalize_date", "year_of", "ymd"]
 
 MIN_YEAR, MAX_YEAR = 1800, 2030
 
@@ -154,7 +154,7 @@ def _year(s: str) -> Optional[int]:
     return y if MIN_YEAR <= y <= MAX_YEAR else None
 
 
-def _ymd(y: Optional[int], m: Optional[int] = None, d: Optional[int] = None) -> Optional[str]:
+def ymd(y: Optional[int], m: Optional[int] = None, d: Optional[int] = None) -> Optional[str]:
     """EDTF for a (partial) date, None when the calendar says no; y None -> XXXX."""
     if m is None:
         return None if y is None else f"{y:04d}"
@@ -219,7 +219,7 @@ YEAR_ANY = r"(?:(?P<year>1[89]\d\d|20[0-3]\d)|(?P<yy>\d\d))"
 @_rule(L + YEAR + r"-(?P<mon>[01]\d)-(?P<day>[0-3]\d)" + R)  # ISO, in modern database printouts
 def _numeric(m):
     y = _year(m["year"] or m["yy"])
-    v = _ymd(y, int(m["mon"]), int(m["day"]))
+    v = ymd(y, int(m["mon"]), int(m["day"]))
     return v and (v, 0.9 if m["year"] else 0.75)
 
 
@@ -229,7 +229,7 @@ def _roman_date(m):
     mon = _roman(m["rom"])
     if mon is None:
         return None
-    v = _ymd(_year(m["year"] or m["yy"]), mon, int(m["day"]))
+    v = ymd(_year(m["year"] or m["yy"]), mon, int(m["day"]))
     conf = (0.9 if m["year"] else 0.75) - (0.1 if set(m["rom"]) - set("IVX") else 0)  # OCR-repaired
     return v and (v, round(conf, 2))
 
@@ -237,26 +237,26 @@ def _roman_date(m):
 @_rule(rf"(?P<q>{Q_OPEN}\s?)?" + L + DAY + ORD + rf"(?(q)\s?{Q_CLOSE})\s*(?P<mon>{RU_MONTH}|{RU_MONTH_NODOT})\s*"
        rf"(?:{YEAR}{R}{ORD}|(?P<yy>\d\d){R}(?=\s*г))(?:\s*{RU_YEAR_WORD})?")
 def _ru_full(m):
-    v = _ymd(_year(m["year"] or m["yy"]), _ru_month(m["mon"]), int(m["day"]))
+    v = ymd(_year(m["year"] or m["yy"]), _ru_month(m["mon"]), int(m["day"]))
     return v and (v, 0.95 if m["year"] else 0.8)
 
 
 @_rule(L + r"(?P<d1>[0-3]?\d)\s*[-–—]\s*" + DAY + rf"\s+(?P<mon>{RU_MONTH})\s*{YEAR}{R}(?:\s*{RU_YEAR_WORD})?")
 def _ru_day_range(m):
     y, mon = _year(m["year"]), _ru_month(m["mon"])
-    a, b = _ymd(y, mon, int(m["d1"])), _ymd(y, mon, int(m["day"]))
+    a, b = ymd(y, mon, int(m["d1"])), ymd(y, mon, int(m["day"]))
     return a and b and a < b and (f"{a}/{b}", 0.9)
 
 
 @_rule(rf"(?<!\w)(?P<m1>{RU_MONTH})\s*[-–—]\s*(?P<mon>{RU_MONTH})\s*{YEAR}{R}{ORD}(?:\s*{RU_YEAR_WORD})?")
 def _ru_month_range(m):
     y, a, b = _year(m["year"]), _ru_month(m["m1"]), _ru_month(m["mon"])
-    return y and a < b and (f"{_ymd(y, a)}/{_ymd(y, b)}", 0.85)
+    return y and a < b and (f"{ymd(y, a)}/{ymd(y, b)}", 0.85)
 
 
 @_rule(rf"(?<!\w)(?P<mon>{RU_MONTH})\s*{YEAR}{R}{ORD}(?:\s*{RU_YEAR_WORD})?")
 def _ru_month_year(m):
-    v = _ymd(_year(m["year"]), _ru_month(m["mon"]))
+    v = ymd(_year(m["year"]), _ru_month(m["mon"]))
     return v and (v, 0.9)
 
 
@@ -265,7 +265,7 @@ def _ru_month_year(m):
 @_rule(rf"(?<!\w)(?P<mon>{RU_MONTH}|{RU_MONTH_ABBR})\s+{DAY}{R},\s*{YEAR}{R}"
        rf"(?:\s*{RU_YEAR_WORD})?")
 def _ru_month_day_year(m):
-    v = _ymd(_year(m["year"]), _ru_month(m["mon"]), int(m["day"]))
+    v = ymd(_year(m["year"]), _ru_month(m["mon"]), int(m["day"]))
     return v and (v, 0.8)
 
 
@@ -278,7 +278,7 @@ def _ru_month_same_year(m):
 
 @_rule(rf"(?P<q>{Q_OPEN}\s?)?" + L + DAY + ORD + rf"(?(q)\s?{Q_CLOSE})\s*(?P<mon>{RU_MONTH})")
 def _ru_day_month(m):
-    v = _ymd(None, _ru_month(m["mon"]), int(m["day"]))
+    v = ymd(None, _ru_month(m["mon"]), int(m["day"]))
     return v and (v, 0.6)
 
 
@@ -292,7 +292,7 @@ def _chronology(m):
         return None
     mon = _ru_month(m["mon"]) or _kk_month(m["mon"])
     day = int(m["day"]) if m["day"] else None
-    v = mon and _ymd(_year(m["year"]), mon, day)
+    v = mon and ymd(_year(m["year"]), mon, day)
     return v and (v, 0.85)
 
 
@@ -357,7 +357,7 @@ KK_ORD = r"(?:-?(?:ші|шы|інші|ыншы|нші|ншы))?"
 @_rule(L + DAY + KK_ORD + rf"\s+(?P<mon>{KK_MONTH_BARE})\s*{YEAR}{R}(?:\s*{KK_YEAR_WORD})?")
 def _kk_full(m):
     mon = _kk_month(m["mon"])
-    v = mon and _ymd(_year(m["year"]), mon, int(m["day"]))
+    v = mon and ymd(_year(m["year"]), mon, int(m["day"]))
     return v and (v, 0.85 if _kk_repaired(m["mon"], mon) else 0.95)
 
 
@@ -365,7 +365,7 @@ def _kk_full(m):
 @_rule(rf"(?<!\w)(?P<mon>{KK_MONTH_BARE})\s*{YEAR}{R}\s*{KK_YEAR_WORD}")
 def _kk_month_year(m):
     mon = _kk_month(m["mon"])
-    v = mon and _ymd(_year(m["year"]), mon)
+    v = mon and ymd(_year(m["year"]), mon)
     return v and (v, 0.8 if _kk_repaired(m["mon"], mon) else 0.9)
 
 
@@ -379,7 +379,7 @@ def _kk_month_same_year(m):
 @_rule(L + DAY + KK_ORD + rf"\s+(?P<mon>{KK_MONTH})")
 def _kk_day_month(m):
     mon = _kk_month(m["mon"])
-    v = mon and _ymd(None, mon, int(m["day"]))
+    v = mon and ymd(None, mon, int(m["day"]))
     return v and (v, 0.5 if _kk_repaired(m["mon"], mon) else 0.6)
 
 
@@ -422,7 +422,7 @@ def _word_candidates(clean: str) -> Iterator[tuple[int, int, str, float]]:
             start, d = (digits.start(1), int(digits[1])) if digits else (mon.start(), None)
         else:
             continue  # digits only: the regex rules have it
-        v = _ymd(year[1] if year else None, _ru_month(mon[0]), d)
+        v = ymd(year[1] if year else None, _ru_month(mon[0]), d)
         if v:
             yield start, year[0] if year else mon.end(), v, 0.85 if year else 0.6
     for noun in _YEAR_NOUN.finditer(clean):
@@ -549,15 +549,20 @@ def _carry_year(clean: str, ms: list[list]) -> list[list]:
     return out
 
 
+def longest_first(cands: Iterable[tuple[int, int, str, float]]) -> list[list]:
+    """[start, end, value, confidence] of the candidates that no longer one (at equal length, no
+    earlier, then no surer one) overlaps, sorted by start."""
+    taken: list[list] = []
+    for s, e, v, c in sorted(cands, key=lambda c: (c[0] - c[1], c[0], -c[3])):
+        if all(e <= t[0] or s >= t[1] for t in taken):
+            taken.append([s, e, v, c])
+    return sorted(taken)
+
+
 def find_dates(text: str, lang: Optional[str] = None) -> list[DateMatch]:
     """All date expressions in `text`: sorted, non-overlapping, the longest match wins."""
     clean, pos = _clean(text)
-    cands = sorted(set(_candidates(clean)) | set(_word_candidates(clean)), key=lambda c: (c[0] - c[1], c[0], -c[3]))
-    taken: list[list] = []
-    for s, e, v, c in cands:
-        if all(e <= t[0] or s >= t[1] for t in taken):
-            taken.append([s, e, v, c])
-    taken.sort()
+    taken = longest_first(set(_candidates(clean)) | set(_word_candidates(clean)))
     result = []
     for s, e, v, c in _carry_year(clean, _compose(clean, taken)):
         os_, oe = pos[s], pos[e - 1] + 1

@@ -20,14 +20,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
 from pipeline import dates
-from pipeline.dates import DateMatch
+from pipeline.dates import YEAR, DateMatch, L, R
 
 __all__ = ["DateWords", "LANGUAGES", "find_dates"]
 
-YEAR = r"(?P<year>1[89]\d\d|20[0-3]\d)"
-YEAR2 = r"(?P<year2>1[89]\d\d|20[0-3]\d)"
-L = r"(?<![\w№])(?<!\d[.,/\-])"  # a number's left edge: not inside another number or word
-R = r"(?!\d)(?![.,/\-]\d)"
+YEAR2 = YEAR.replace("?P<year>", "?P<year2>")
 END = r"(?!\w)"
 DASH = r"\s*[-–—]\s*"
 
@@ -154,12 +151,7 @@ def month_year(w: DateWords):
 def day_month(w: DateWords):
     """ "12. Mai", "12 maja": no year in the text (EDTF XXXX-05-12)."""
     pattern = rf"{L}{w.day}\s*(?P<month>{_alt(w.months)}){END}"
-
-    def value(m, w):
-        found = _ymd("2000", _which(w.months, m["month"]), m["day"])  # a leap year: 29 February is a day
-        return "XXXX" + found[4:] if found else None
-
-    return pattern, value
+    return pattern, lambda m, w: dates.ymd(None, _which(w.months, m["month"]), int(m["day"]))
 
 
 def season_year(w: DateWords):
@@ -213,18 +205,12 @@ CONFIDENCE = {full: 0.9, month_year: 0.85, season_year: 0.85, year_range: 0.85, 
 
 
 def _ymd(year: str, month: int, day: Optional[str] = None) -> Optional[str]:
-    """ISO date at the precision given; None for a day the month does not have."""
-    import datetime
-
+    """ISO date at the precision given; None outside `pipeline.dates`' years or for a day the month
+    does not have."""
     y = int(year)
     if not dates.MIN_YEAR <= y <= dates.MAX_YEAR:
         return None
-    if day is None:
-        return f"{y:04d}-{month:02d}"
-    try:
-        return datetime.date(y, month, int(day)).isoformat()
-    except ValueError:
-        return None
+    return dates.ymd(y, month, None if day is None else int(day))
 
 
 def _candidates(text: str, words: DateWords) -> Iterator[tuple[int, int, str, float]]:
@@ -241,22 +227,9 @@ def _candidates(text: str, words: DateWords) -> Iterator[tuple[int, int, str, fl
                 yield start, end, found, CONFIDENCE[rule]
 
 
-@dataclass(frozen=True)
-class _Found:
-    start: int
-    end: int
-    value: str
-    confidence: float
-
-
 def find_dates(text: str, lang: str) -> list[DateMatch]:
     """Dates in a paragraph of `lang` (de, pl, uk, be), with `pipeline.dates`' numeric and
     Russian-like forms; the longest match wins, no two overlap. Unknown `lang`: Russian rules only."""
-    found = [_Found(s, e, v, c) for s, e, v, c in _candidates(text, LANGUAGES[lang])] if lang in LANGUAGES else []
-    found += [_Found(d.start, d.end, d.normalized, d.confidence) for d in dates.find_dates(text, lang)]
-    chosen: list[_Found] = []
-    for f in sorted(found, key=lambda f: (f.start - f.end, f.start, -f.confidence)):
-        if all(f.end <= c.start or c.end <= f.start for c in chosen):
-            chosen.append(f)
-    return [DateMatch(f.start, f.end, text[f.start:f.end], f.value, f.confidence)
-            for f in sorted(chosen, key=lambda f: f.start)]
+    found = list(_candidates(text, LANGUAGES[lang])) if lang in LANGUAGES else []
+    found += [(d.start, d.end, d.normalized, d.confidence) for d in dates.find_dates(text, lang)]
+    return [DateMatch(s, e, text[s:e], v, c) for s, e, v, c in dates.longest_first(found)]
