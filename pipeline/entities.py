@@ -538,7 +538,7 @@ class EntityExtractor:
         return echoes
 
 
-_CAPITALISED = re.compile(r"(?<![\w-])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]+(?:-[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]?[a-zа-яёәғқңөұүһі]+)?(?![\w-])")
+_CAPITALISED = re.compile(rf"(?<![\w-])[{_UP}][a-zа-яёәғқңөұүһі]+(?:-[{_UP}]?[a-zа-яёәғқңөұүһі]+)?(?![\w-])")
 _KK_PLACE_TYPE = re.compile(r"\s{1,4}((?:қала|ауыл|село|кент|аудан|облыс|уез|губерния)(?:сы|ы|і)?\w*)", re.I)
 _LEADING = set("-–—,.;:!?«»\"'()[]/*•")
 _TRAILING = set("-–—,;:!?«»\"'([/*•")  # a final "." stays: "г.", "Н. Е."

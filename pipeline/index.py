@@ -26,12 +26,10 @@ from typing import Iterable, Optional, TextIO
 
 from pipeline import export
 from pipeline.errors import ExitCode
-from pipeline.names import LOOKALIKE_TO_CYRILLIC, PATRONYMIC_SUFFIX, SURNAME_END, fold
+from pipeline.names import PATRONYMIC_SUFFIX, SURNAME_END, fold, to_cyrillic
 
 INDEX_FILE = "persons.jsonl"
 
-_LOOKALIKES = LOOKALIKE_TO_CYRILLIC  # Latin letters OCR puts into Cyrillic words: "Kравец", "Opлова"
-_PATRONYMIC_ENDING = PATRONYMIC_SUFFIX  # "Санжаровна" ~ "Санжарқызы"
 _RU_CASE_ENDING = re.compile(r"(ой|ую|ым|ом|ому|ого|ей|у|а|е|ы|и)$")
 
 
@@ -39,10 +37,8 @@ def canonical(text: Optional[str]) -> str:
     """Compare-form of a name word: Latin look-alikes to Cyrillic, Kazakh letters folded, lower case."""
     if not text:
         return ""
-    if re.search(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]", text):
-        text = text.translate(_LOOKALIKES)
     # Kazakh "Бибігүл", "Ләззат" are Russian "Бибигуль", "Ляззат"
-    return fold(text).replace("ь", "").replace("ъ", "").replace("я", "а")
+    return fold(to_cyrillic(text)).replace("ь", "").replace("ъ", "").replace("я", "а")
 
 
 @dataclass
@@ -112,7 +108,7 @@ def _part_match(x: str, y: str, what: str) -> tuple[Optional[bool], Optional[str
     if xs == ys:
         return True, f"same {what}"
     if what == "patronymic":
-        if _PATRONYMIC_ENDING.sub("", xs) == _PATRONYMIC_ENDING.sub("", ys):
+        if PATRONYMIC_SUFFIX.sub("", xs) == PATRONYMIC_SUFFIX.sub("", ys):  # "Санжаровна" ~ "Санжарқызы"
             return True, "patronymic in Russian and Kazakh form"
     return False, None
 

@@ -23,7 +23,7 @@ from typing import Optional
 from pipeline.names import APPOSITION_LEMMAS, PREPOSITION_CASES, TITLES
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_CASE_ALIAS = {"gen2": "gent", "acc2": "accs", "loc2": "loct", "voct": "nomn"}
+CASE_ALIAS = {"gen2": "gent", "acc2": "accs", "loc2": "loct", "voct": "nomn"}  # pymorphy3's second cases, vocative
 
 
 @dataclass
@@ -70,7 +70,7 @@ def _agreement(parses) -> Cue:
     for p in parses:
         if p.tag.number == "plur":
             continue
-        cases.setdefault(_CASE_ALIAS.get(p.tag.case, p.tag.case), 1.0)
+        cases.setdefault(CASE_ALIAS.get(p.tag.case, p.tag.case), 1.0)
         genders.add(p.tag.gender)
     gender = genders.pop() if len(genders) == 1 and genders <= {"masc", "femn"} else None
     return Cue(cases, gender)

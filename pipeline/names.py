@@ -179,8 +179,8 @@ def surname_part(a: str, b: str) -> bool:
 
 
 def is_pet_form(pet: str, full: str) -> bool:
-    """ "Рая" is "Раиса" as family and friends say it (folded spellings)."""
-    return pet == full or pet in DIMINUTIVES.get(full, frozenset()) or full in DIMINUTIVES.get(pet, frozenset())
+    """ "Рая" is "Раиса" as family and friends say it (folded spellings); the same name counts too."""
+    return pet == full or full in DIMINUTIVES.get(pet, frozenset())
 
 
 def kk_given_gender(word: str) -> Optional[str]:

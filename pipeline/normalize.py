@@ -24,7 +24,7 @@ import numpy as np
 import pymorphy3
 
 from pipeline.model import Entity
-from pipeline.name_context import Cue, read_cue
+from pipeline.name_context import CASE_ALIAS, Cue, read_cue
 from pipeline.names import (  # noqa: F401  (KK_*, TITLES, is_patronymic: re-exported for entities)
     BACK_VOWELS, FRONT_VOWELS, GIVEN_NAMES, INITIAL, KK_FEMALE, KK_MALE, PATR_FEMN, PATR_MASC, PATR_TURKIC, SURN_FIXED,
     PATRONYMIC_END, SPACED_DASH, SURN_OV, SURN_SKY, SURNAME_END, TITLES, VOWELS, gender_of_parts, is_patronymic,
@@ -36,7 +36,6 @@ GENDERS = ("masc", "femn")
 # dative rather than feminine accusative (both exist; archival texts use the dative more).
 CASE_PRIOR = {"nomn": 0.3, "gent": 0.2, "datv": 0.15, "accs": 0.12, "ablt": 0.1, "loct": 0.05}
 CUE_WEIGHT = 1.0  # a case the context's grammar asks for, against ~1.0 per word that reads so
-_CASE_ALIAS = {"gen2": "gent", "acc2": "accs", "loc2": "loct", "voct": "nomn"}
 
 RU_PREPOSITIONS = {"в", "во", "на", "из", "изо", "до", "под", "у", "около", "близ", "к"}
 RU_SETTLEMENT_ABBR = {"г", "гор", "пос", "п", "с", "д", "дер", "ст", "ст-ца", "х", "пгт", "рп", "р.п", "м", "кишл"}
@@ -64,7 +63,6 @@ KK_PLACES = set("""
 """.split())
 KK_GUARD = KK_MALE | KK_FEMALE | KK_PLACES
 
-_VOWELS, _BACK, _FRONT = VOWELS, BACK_VOWELS, FRONT_VOWELS
 _NASAL = set("мнң")
 
 # Kazakh case suffixes: (suffix, stems it may follow). V: ends in a vowel, C: in a
@@ -80,9 +78,6 @@ _KK_SUFFIXES = sorted([
 _KK_SUFFIX_SET = {s for s, _ in _KK_SUFFIXES} | {"а", "е", "у", "ом", "ы", "ой"}  # + Russian "АЛЖИР-е"
 _ABBR_RU_ENDING = re.compile(r"^([А-ЯЁ][А-ЯЁ0-9]+)(а|у|ом|е|ы|ой|ю|ем|ов|ам|ами|ах)$")
 
-_INITIAL = INITIAL
-_PATR_MASC, _PATR_FEMN, _PATR_KK = PATR_MASC, PATR_FEMN, PATR_TURKIC
-_SURN_OV, _SURN_SKY, _SURN_FIXED, _SURN_LIKE = SURN_OV, SURN_SKY, SURN_FIXED, SURNAME_END
 
 
 def _match_case(new: str, orig: str) -> str:
@@ -144,7 +139,7 @@ _FEM_A_TABLE = {"а": [(["nomn"], "femn", "а")], "ы": [(["gent"], "femn", "а"
 
 
 def _cons_final(w: str) -> bool:
-    return bool(w) and w[-1] not in _VOWELS and w[-1] not in "ьй"
+    return bool(w) and w[-1] not in VOWELS and w[-1] not in "ьй"
 
 
 def split_initials(surface: str) -> list[str]:
@@ -182,7 +177,7 @@ def kk_strip_case(word: str, min_stem: int = 3) -> str:
         stem = lw[: -len(suf)]
         if not lw.endswith(suf) or len(stem) < min_stem:
             continue
-        if len(stem) == 3 and len(suf) == 2 and (stem[-1] in _VOWELS or stem[-1] == "й") and word[:1].isupper():
+        if len(stem) == 3 and len(suf) == 2 and (stem[-1] in VOWELS or stem[-1] == "й") and word[:1].isupper():
             continue  # a CVCV name is a nominative ("Саида", "Едіге"), not "Сай" + locative
         if suf == "н" and (word[:1].isupper() or len(stem) < 4):
             continue  # bare accusative -н only on common nouns ("облысын"); "Байтұрсын" is a name
@@ -196,16 +191,16 @@ def _kk_stem_ok(stem: str, conds: str) -> bool:
     either = last in "уию"
     ok = {
         "*": True,
-        "V": last in _VOWELS,
-        "C": last not in _VOWELS or either,
+        "V": last in VOWELS,
+        "C": last not in VOWELS or either,
         "N": last in _NASAL,
-        "P": stem[-1] in "ыі" and len(stem) > 2 and stem[-2] not in _VOWELS,
+        "P": stem[-1] in "ыі" and len(stem) > 2 and stem[-2] not in VOWELS,
     }
     return any(ok[c] for c in conds)
 
 
 def _harmony_ok(stem: str, suf: str) -> bool:
-    sv = [c for c in suf if c in _VOWELS]
+    sv = [c for c in suf if c in VOWELS]
     if not sv or suf in ("мен", "бен", "пен"):
         return True
     if re.search("(ев|ёв|ева|ёва)$", stem):
@@ -213,10 +208,10 @@ def _harmony_ok(stem: str, suf: str) -> bool:
     for c in reversed(stem):
         if c in "иуюё":
             return True  # "Майлиннің" but "Мұхиттың": и/у/ю go either way; ё only in loans ("Пётрдың")
-        if c in _BACK:
-            return sv[0] in _BACK
-        if c in _FRONT:
-            return sv[0] in _FRONT
+        if c in BACK_VOWELS:
+            return sv[0] in BACK_VOWELS
+        if c in FRONT_VOWELS:
+            return sv[0] in FRONT_VOWELS
     return True
 
 
@@ -304,8 +299,8 @@ class Normalizer:
         sentence the name stands in, lends its case and gender cues (see name_context)."""
         dash = SPACED_DASH.search(surface)  # read "Сейфуллиной – Ахметовой" as one hyphenated word
         toks = split_initials(SPACED_DASH.sub("-", surface, count=1) if dash else surface)
-        inits = [t for t in toks if _INITIAL.match(t)]
-        words = [t.strip(".,;:«»\"()-") for t in toks if not _INITIAL.match(t)]
+        inits = [t for t in toks if INITIAL.match(t)]
+        words = [t.strip(".,;:«»\"()-") for t in toks if not INITIAL.match(t)]
         words = [w for w in words if w]
         if lang == "kk" and words:
             words[-1] = kk_strip_case(words[-1])
@@ -327,8 +322,8 @@ class Normalizer:
         """Split a name that is already normalised (nominative, surname first) into its parts,
         without touching its case: "Мәлике" must not lose a "dative" -ке a second time."""
         toks = split_initials(normalized)
-        inits = [t for t in toks if _INITIAL.match(t)]
-        words = [w for w in (t.strip(".,;:«»\"()-") for t in toks if not _INITIAL.match(t)) if w]
+        inits = [t for t in toks if INITIAL.match(t)]
+        words = [w for w in (t.strip(".,;:«»\"()-") for t in toks if not INITIAL.match(t)) if w]
         return _assemble(words, self._roles(words, bool(inits)), inits, normalized)
 
     def _known_tags(self, word: str) -> set:
@@ -340,7 +335,7 @@ class Normalizer:
 
     def _surname_score(self, word: str) -> int:
         lw = word.lower().split("-")[0]
-        return 2 * bool(_SURN_LIKE.search(lw)) + ("Surn" in self._known_tags(lw))
+        return 2 * bool(SURNAME_END.search(lw)) + ("Surn" in self._known_tags(lw))
 
     def _name_score(self, word: str) -> int:
         lw = word.lower()
@@ -407,11 +402,11 @@ class Normalizer:
         """(case, gender) -> (weight, nominative) readings of one name word."""
         lw, hyps = word.lower(), {}
         if role == "patr":
-            if m := _PATR_MASC.match(lw):
+            if m := PATR_MASC.match(lw):
                 _table(hyps, m.group(1), m.group(2), _PATR_M_TABLE, 1.0)
-            elif m := _PATR_FEMN.match(lw):
+            elif m := PATR_FEMN.match(lw):
                 _table(hyps, m.group(1), m.group(2), _PATR_F_TABLE, 1.0)
-            elif _PATR_KK.search(lw):
+            elif PATR_TURKIC.search(lw):
                 _add(hyps, CASES, ["femn" if re.search("[кқ]ызы$", lw) else "masc"], lw, 1.0)
             return hyps
         if role == "name":
@@ -429,7 +424,7 @@ class Normalizer:
         for p in self.morph.parse(lw):
             if tag not in p.tag or "plur" in p.tag:
                 continue
-            case = _CASE_ALIAS.get(p.tag.case, p.tag.case)
+            case = CASE_ALIAS.get(p.tag.case, p.tag.case)
             genders = [p.tag.gender] if p.tag.gender in GENDERS else GENDERS  # None = ms-f
             infl = None if "Fixd" in p.tag else p.inflect({"nomn"})
             nom = infl.word if infl else lw
@@ -446,11 +441,11 @@ class Normalizer:
 
     @staticmethod
     def _surname_rules(lw: str, hyps: dict) -> None:
-        if m := _SURN_OV.match(lw):
+        if m := SURN_OV.match(lw):
             _table(hyps, m.group(1), m.group(2), _OV_TABLE, 0.5)
-        elif m := _SURN_SKY.match(lw):
+        elif m := SURN_SKY.match(lw):
             _table(hyps, m.group(1), m.group(2), _SKY_TABLE, 0.5)
-        elif _SURN_FIXED.search(lw):
+        elif SURN_FIXED.search(lw):
             # a consonant + е/и/у/ю is more often a case ending ("Сироте", "Бруевичу") than an
             # indeclinable surname ("Дюпре")
             declined = lw[-1] in "еиую" and _cons_final(lw[:-1])

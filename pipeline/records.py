@@ -29,7 +29,7 @@ from typing import Iterable, Optional
 
 from pipeline import dates
 from pipeline.model import Document, Entity
-from pipeline.names import DIMINUTIVES as _DIMINUTIVES, LETTERS as _LETTERS
+from pipeline.names import LETTERS as _LETTERS, UPPER as _UPPER, is_pet_form
 from pipeline.names import close as _close, edit_distance, fold, gender_of_parts, patronymic_stem as _patronymic_stem
 from pipeline.names import surname_part as _surname_part
 from pipeline.normalize import Normalizer
@@ -993,7 +993,7 @@ def _same_person(known: dict, known_gender, new: dict, new_gender) -> bool:
             agreed = True
             continue
         slip = same_patronymic and min(len(kv), len(nv)) >= 4 and edit_distance(kv, nv, 1) <= 1  # "Анва Моисеевна"
-        pet = part == "given" and not (ks and ns) and kv in _DIMINUTIVES.get(nv, frozenset()) | {nv}  # "тетя Рая" ~ "Раиса"
+        pet = part == "given" and not (ks and ns) and is_pet_form(nv, kv)  # "тетя Рая" ~ "Раиса"
         if not (_close(kv, nv) or slip or pet):
             return False
         agreed = True
@@ -1110,7 +1110,7 @@ def _split_sentences(text: str, masked: str) -> list[tuple[int, int, bool]]:
 
 def _split_running(text: str, masked: str, start: int, end: int) -> list[tuple[int, int]]:
     cuts = []
-    for match in re.finditer(r"[.!?](?=\s+[\"«(]?([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9#]))", masked[start:end]):
+    for match in re.finditer(rf"[.!?](?=\s+[\"«(]?([{_UPPER}0-9#]))", masked[start:end]):
         at = start + match.start()
         word = _LAST_WORD.search(masked[max(start, at - 40) : at])
         if masked[at] == "." and word:

@@ -50,8 +50,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import filter_spans, minibatch
 
-from pipeline.names import GIVEN_NAMES, LATIN_LOOKALIKES, LOOKALIKE_TO_CYRILLIC, PATRONYMIC_END, ROLE_WORDS, TITLES
-from pipeline.names import SURNAME_END as NAMES_SURNAME_END
+from pipeline.names import (
+    GIVEN_NAMES, LATIN_LOOKALIKES, LOOKALIKE_TO_CYRILLIC, PATRONYMIC_END, ROLE_WORDS, SURNAME_END, TITLES,
+)
 
 NER_FILE = Path("model") / "slovnet_ner_news_v1.tar"
 NAVEC_FILE = Path("emb") / "navec_news_v1_1B_250K_300d_100q.tar"
@@ -239,7 +240,6 @@ DOT_ABBR = {
 # one-letter abbreviations (г. с. д. п. х.) -- unless a surname follows, then they are initials
 ONE_LETTER_ABBR = set("гсдпхвтр")
 DOTTED_PAIRS = {("т", "д"), ("т", "п"), ("т", "е"), ("т", "к"), ("н", "э"), ("г", "р"), ("г", "г"), ("с", "г")}
-_LATIN2CYR = LOOKALIKE_TO_CYRILLIC
 _LATIN_HOMO = set(LATIN_LOOKALIKES)
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _CYR = re.compile(r"[а-яёА-ЯЁ]")
@@ -247,7 +247,6 @@ _LAT = re.compile(r"[a-zA-Z]")
 _VOWELS = set("аеёиоуыэюяАЕЁИОУЫЭЮЯ")
 
 NAME_TAGS = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
-SURNAME_END = NAMES_SURNAME_END
 
 
 def _fix_homoglyphs(text: str) -> str:
@@ -258,7 +257,7 @@ def _fix_homoglyphs(text: str) -> str:
         cyr = len(_CYR.findall(w))
         lat = len(_LAT.findall(w))
         if cyr and lat and cyr >= lat and all(ch in _LATIN_HOMO for ch in _LAT.findall(w)):
-            return w.translate(_LATIN2CYR)
+            return w.translate(LOOKALIKE_TO_CYRILLIC)
         return w
 
     return _WORD.sub(repl, text)
@@ -298,7 +297,7 @@ class TrueCaser:
         else:
             if not any(ch in _VOWELS for ch in key) and len(key) >= 2:
                 result = "abbr"
-            elif SURNAME_END.search(key) or _PATR_END.search(key):
+            elif SURNAME_END.search(key) or PATRONYMIC_END.search(key):
                 result = "name"
         if len(self._cache) > CACHE_SIZE:
             self._cache.clear()
@@ -323,7 +322,7 @@ class TrueCaser:
     def given_name(self, word: str) -> bool:
         """a first name or patronymic in some reading (pymorphy3), or by its ending"""
         low = word.lower()
-        if _PATR_END.search(low):
+        if PATRONYMIC_END.search(low):
             return True
         if self.morph is None:
             return False
@@ -518,7 +517,7 @@ class PostProcessor:
         result = None
         if self.morph is None:
             if role == "Patr":
-                ok = bool(_PATR_END.search(low))
+                ok = bool(PATRONYMIC_END.search(low))
             elif role == "Surn":
                 ok = bool(SURNAME_END.search(low))
             else:
@@ -543,7 +542,7 @@ class PostProcessor:
 
     def _joins(self, left: str, right: str, pairs=JOINS) -> bool:
         if self.morph is None:  # without a dictionary only "Имя Отчество" (by the patronymic's ending)
-            return ("Name", "Patr") in pairs and bool(_PATR_END.search(right.lower()))
+            return ("Name", "Patr") in pairs and bool(PATRONYMIC_END.search(right.lower()))
         for lrole, rrole in pairs:
             a, b = self._forms(left, lrole), self._forms(right, rrole)
             if a is not None and b is not None and (a is WILDCARD or b is WILDCARD or a & b):
@@ -584,7 +583,7 @@ class PostProcessor:
 
     def _strict_patronymic(self, word: str) -> bool:
         low = word.lower()
-        if _PATR_END.search(low):
+        if PATRONYMIC_END.search(low):
             return True
         return self.morph is not None and any("Patr" in p.tag for p in self.morph.parse(low))
 
@@ -767,7 +766,7 @@ class PostProcessor:
                     self._joins(toks[j - 1].text, toks[j].text)
                     or (self.morph is None and j - i == 1 and nxt[1] - nxt[0] == 2  # Surname + Name Patronymic
                         and SURNAME_END.search(toks[i].text) is not None
-                        and _PATR_END.search(toks[nxt[1] - 1].text.lower()) is not None)):
+                        and PATRONYMIC_END.search(toks[nxt[1] - 1].text.lower()) is not None)):
             end = nxt[1]
             drop(nxt)
             resize(it, i, end)
@@ -792,15 +791,12 @@ class PostProcessor:
                 and self._surname_like(toks[i - 1].text) \
                 and (self._joins(toks[i - 1].text, toks[i].text, pairs=(("Surn", "Name"),))
                      or (self.morph is None and j - i == 2 and name_word(i + 1)
-                         and _PATR_END.search(toks[i + 1].text.lower()) is not None)):
+                         and PATRONYMIC_END.search(toks[i + 1].text.lower()) is not None)):
             if lone:
                 drop(prev)
             resize(it, i - 1, j)
             return True
         return False
-
-
-_PATR_END = PATRONYMIC_END
 
 
 _NUMBER_WORDS = {"году", "года", "год", "годов", "годах"}
