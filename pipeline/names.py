@@ -34,7 +34,6 @@ LOOKALIKE_TO_CYRILLIC = str.maketrans(LATIN_LOOKALIKES, CYRILLIC_OF_LATIN)
 PATR_MASC = re.compile(r"^(.+(?:ович|евич|ёвич|ич))(а|у|ем|ом|е|)$")
 PATR_FEMN = re.compile(r"^(.+(?:овн|евн|ёвн|ичн))(а|ы|е|у|ой|ою)$")
 PATR_TURKIC = re.compile(r"(ұлы|улы|уулу|оглы|қызы|кызы)$")
-PATR_TURKIC_FEMN = re.compile(r"(қызы|кызы)$")
 # A patronymic in running text, any case: stricter than PATR_MASC (no bare "-ич": "кирпича").
 PATRONYMIC_END = re.compile(r"(?:вич(?:а|у|ем|ом|е)?|(?:вн|ичн)(?:а|ы|е|у|ой|ою)|кызы|қызы|улы|ұлы|уулу|оглы)$", re.I)
 # The patronymic suffix alone: "Санжаровна" and "Санжарқызы" share the stem "санжар".
