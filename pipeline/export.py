@@ -254,8 +254,7 @@ def _schema_findings(record: dict) -> list[Finding]:
         else:
             return []
     errors = sorted(map(_deepest, _validator().iter_errors(record)), key=lambda e: list(map(str, e.absolute_path)))
-    return [Finding(tuple(err.absolute_path), f"{'/'.join(map(str, err.absolute_path)) or '(root)'}: {err.message}",
-                    err.message) for err in errors]
+    return [_finding(tuple(err.absolute_path), err.message) for err in errors]
 
 
 def _deepest(error):
@@ -287,29 +286,26 @@ def contract_findings(record: dict) -> list[Finding]:
         return problems
     pages = record["pages"]
     if len(pages) != record["document"]["page_count"]:
-        problems.append(_finding(("document", "page_count"), "does not match the number of pages"))
+        problems.append(_finding(("document", "page_count"), "does not match the number of pages", sep=" "))
     for index, page in enumerate(pages):
         if page["page"] != index + 1:
-            problems.append(_finding(("pages", index, "page"), f"page number {page['page']} out of order", ": "))
+            problems.append(_finding(("pages", index, "page"), f"page number {page['page']} out of order"))
         cursor = 0
         for span in page["language_spans"]:
             if span["start"] != cursor or span["end"] <= span["start"]:
-                problems.append(_finding(("pages", index, "language_spans"), f"gap or overlap at {span['start']}", ": "))
+                problems.append(_finding(("pages", index, "language_spans"), f"gap or overlap at {span['start']}"))
             cursor = span["end"]
         if page["language_spans"] and cursor != len(page["text"]):
             problems.append(_finding(("pages", index, "language_spans"),
-                                     f"end at {cursor}, text has {len(page['text'])}", ": "))
+                                     f"end at {cursor}, text has {len(page['text'])}"))
     for index, entity in enumerate(record["entities"]):
-        page_no = entity["page"]
+        page_no, where = entity["page"], f"entity {entity['id']}"
         if not all(type(entity[key]) is int for key in ("page", "start", "end")):  # 1.0 is an integer to JSON Schema
-            problems.append(Finding(("entities", index), f"entity {entity['id']}: page and offsets must be whole numbers",
-                                    "page and offsets must be whole numbers"))
+            problems.append(_finding(("entities", index), "page and offsets must be whole numbers", where=where))
         elif page_no > len(pages):
-            problems.append(Finding(("entities", index), f"entity {entity['id']}: page {page_no} does not exist",
-                                    f"page {page_no} does not exist"))
+            problems.append(_finding(("entities", index), f"page {page_no} does not exist", where=where))
         elif pages[page_no - 1]["text"][entity["start"] : entity["end"]] != entity["text"]:
-            problems.append(Finding(("entities", index), f"entity {entity['id']}: text does not match its offsets",
-                                    "text does not match its offsets"))
+            problems.append(_finding(("entities", index), "text does not match its offsets", where=where))
     return problems + _citation_findings(record) + _calendar_findings(record)
 
 
@@ -322,12 +318,13 @@ def _calendar_findings(record: dict) -> list[Finding]:
         places += [(("persons", p, "birth", "alternatives", a, "date"), alt.get("date"))
                    for a, alt in enumerate(person["birth"].get("alternatives", []))]
         places += [(("persons", p, "events", v, "date"), event.get("date")) for v, event in enumerate(person["events"])]
-    return [_finding(path, f"{value!r} is not a day of the calendar", ": ")
+    return [_finding(path, f"{value!r} is not a day of the calendar")
             for path, value in places if dates.impossible_day(value)]
 
 
-def _finding(path: tuple, reason: str, sep: str = " ") -> Finding:
-    return Finding(path, f"{'/'.join(map(str, path))}{sep}{reason}", reason)
+def _finding(path: tuple, reason: str, sep: str = ": ", where: str = "") -> Finding:
+    """The finding at `path`, said as "<where><sep><reason>"; `where` is the path (or "(root)") unless given."""
+    return Finding(path, f"{where or '/'.join(map(str, path)) or '(root)'}{sep}{reason}", reason)
 
 
 def _citation_findings(record: dict) -> list[Finding]:
@@ -342,15 +339,14 @@ def _citation_findings(record: dict) -> list[Finding]:
                   for a, alt in enumerate(person["birth"].get("alternatives", [])) for i, e in enumerate(alt.get("evidence", []))]
         cited += [(("events", v, "evidence", i), e)
                   for v, event in enumerate(person["events"]) for i, e in enumerate(event["evidence"])]
+        where = f"person {person['id']}"
         for place, missing in ((p, e) for p, e in cited if e not in entity_ids):
-            problems.append(Finding(("persons", index, *place),
-                                    f"person {person['id']}: cites entity {missing}, which does not exist",
-                                    f"cites entity {missing}, which does not exist"))
+            problems.append(_finding(("persons", index, *place), f"cites entity {missing}, which does not exist",
+                                     where=where))
         for r, relation in enumerate(person.get("relations", [])):
             if relation["person"] not in person_ids:
-                problems.append(Finding(("persons", index, "relations", r),
-                                        f"person {person['id']}: relation to {relation['person']}, who is not in the record",
-                                        f"relation to {relation['person']}, who is not in the record"))
+                problems.append(_finding(("persons", index, "relations", r),
+                                         f"relation to {relation['person']}, who is not in the record", where=where))
     return problems
 
 
