@@ -97,7 +97,7 @@ def spreadsheet_safe(value: str) -> str:
     (or a tab or carriage return, or spaces before one of those) is shown as text, not run.
     Spreadsheets hide the apostrophe; no column of this CSV holds a negative number.
     """
-    if value and (value[0] in FORMULA_STARTS or value.lstrip(" ")[:1] in FORMULA_STARTS):
+    if value.lstrip(" ")[:1] in FORMULA_STARTS:  # "" is none of them
         return "'" + value
     return value
 
