@@ -391,7 +391,7 @@ def _default_reviewer(reviewer: Optional[str]) -> str:
     """--reviewer, else $USER: a name the store accepts (an undecodable $USER falls back to "reviewer")."""
     name = reviewer or os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer"
     try:
-        return store.clean_text(name[: store.MAX_REVIEWER_CHARS], "reviewer", allow_null=False) or "reviewer"
+        return store.clean_text(name[: store.MAX_REVIEWER_CHARS], "reviewer", allow_null=False)
     except store.InvalidDecision:
         return "reviewer"
 
