@@ -30,7 +30,7 @@ from pipeline.errors import (
     UnsupportedFormat,
 )
 from pipeline.filenames import printable, source_name
-from pipeline.imaging import BAND_PIXELS, MAX_PAGE_PIXELS, map_rows
+from pipeline.imaging import BAND_PIXELS, MAX_PAGE_PIXELS, budget_scale, map_rows
 from pipeline.textlayer import pdf_text_layer
 
 RENDER_DPI = 300
@@ -490,5 +490,5 @@ def render_pdf_page(src: SourceFile, number: int, dpi: int = RENDER_DPI) -> tupl
 def _dpi_within_budget(width_pt: float, height_pt: float, dpi: int) -> int:
     """`dpi`, or the highest one at which the page fits the pixel budget (PDFium rounds sizes up)."""
     while dpi >= 1 and (math.ceil(width_pt * dpi / 72.0) + 1) * (math.ceil(height_pt * dpi / 72.0) + 1) > MAX_PAGE_PIXELS:
-        dpi = min(dpi - 1, int(dpi * (MAX_PAGE_PIXELS / ((width_pt * dpi / 72.0 + 1) * (height_pt * dpi / 72.0 + 1))) ** 0.5))
+        dpi = min(dpi - 1, int(dpi * budget_scale(width_pt * dpi / 72.0, height_pt * dpi / 72.0, 1.0)))
     return dpi
