@@ -82,8 +82,10 @@ def numeral_before(text: str, end: int, want_ordinal: bool = True) -> Optional[t
         end = m.start(1)
         if len(words) == 5:
             break
+    if not words or want_ordinal and not words[-1][1][1]:
+        return None
     for k in range(len(words)):  # the longest phrase that reads as one number
         value = number([w for _, w in words[k:]])
-        if value is not None and (words[-1][1][1] or not want_ordinal):
+        if value is not None:
             return words[k][0], value
     return None
