@@ -159,7 +159,7 @@ def _openblas_controls() -> list:
 
 
 @contextlib.contextmanager
-def _one_blas_thread():
+def one_blas_thread():
     """Slovnet's matrices are small (a page: ~100 x 990 by 990 x 256): OpenBLAS's threads cost more
     to wake and join than they save -- 60 ms a page instead of 9 on a busy 2-core machine -- and
     worker processes already use the cores. Same results: factRuEval scores and pipeline outputs unchanged."""
@@ -856,7 +856,7 @@ class SlovnetNER:
         words = [[t.text for t in chunk] for _, chunk in jobs]
         by_length = sorted(range(len(words)), key=lambda k: len(words[k]))
         tags: List[List[str]] = [[] for _ in words]
-        with _one_blas_thread():
+        with one_blas_thread():
             for k, chunk_tags in zip(by_length, self._tag([words[k] for k in by_length])):  # inside: _tag is lazy
                 tags[k] = chunk_tags
         for (n, chunk), chunk_tags in zip(jobs, tags):

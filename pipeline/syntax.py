@@ -35,7 +35,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans, minibatch
 
-from pipeline.russian import NAVEC_FILE, _one_blas_thread, load_navec_vectors, natasha_data_dir
+from pipeline.russian import NAVEC_FILE, load_navec_vectors, natasha_data_dir, one_blas_thread
 
 MORPH_FILE = Path("model") / "slovnet_morph_news_v1.tar"
 SYNTAX_FILE = Path("model") / "slovnet_syntax_news_v1.tar"
@@ -211,7 +211,7 @@ class SlovnetSyntax:
         if not sentences:
             return
         items = [[_parser_form(w.text) for w in words] for words in sentences]
-        with _one_blas_thread():
+        with one_blas_thread():
             morphs = list(self.morph.map(items))
             trees = list(self.syntax.map(items))
         for words, morph, tree in zip(sentences, morphs, trees):
