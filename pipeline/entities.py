@@ -28,7 +28,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline import dates, dates_other, organs, syntax  # noqa: F401  (they register their components)
+from pipeline import boundaries, dates, dates_other, organs, syntax  # noqa: F401  (some register components)
 from pipeline.errors import TestimonyError
 from pipeline.model import Entity, LanguageSpan, Page
 from pipeline.names import GIVEN_NAMES, LEADING_ROLES, UPPER as _UP
@@ -95,8 +95,14 @@ class EntityCleanup:
     def __call__(self, doc: Doc) -> Doc:
         ents: list[Span] = []
         text = doc.text  # built anew on every access: read it once
+        russian = doc.lang_ == "ru"
         for ent in doc.ents:
             ent = _within_one_cell(ent)
+            if ent is not None and russian:  # read with the Russian dictionary (pipeline.boundaries)
+                ent = boundaries.cut_at_line_end(self.morph, ent)
+                if ent is not None and boundaries.is_lone_predicate(self.morph, ent):
+                    continue
+                ent = ent and boundaries.as_organisation(self.morph, ent)
             if ent is None:
                 continue
             if ent.label_ in ("PERSON", "PLACE"):
@@ -124,6 +130,8 @@ class EntityCleanup:
                 continue  # "Акмолинское" (отделение): no name is a neuter adjective
             if ent.label_ == "PERSON" and _town_not_initial(ent):
                 ent = Span(doc, ent.start, ent.end, label="PLACE")  # "Место рождения Г. Житомир"
+            if ent.label_ == "PERSON" and russian:
+                ent = self._with_given_name(ent, ents)
             if ent.label_ == "PERSON":
                 ent = self._with_surname(doc, text, _with_initials(doc, text, ent))
                 if ents and ents[-1].end > ent.start:
@@ -131,7 +139,8 @@ class EntityCleanup:
                         continue
                     ent = Span(doc, ents.pop().start, ent.end, label="PERSON")  # grew into it: one name
             if ents and ent.label_ == "PERSON" == ents[-1].label_ and (
-                    _joinable(text, ents[-1], ent) or _given_name_between(text, ents[-1], ent)):
+                    _joinable(text, ents[-1], ent) or _given_name_between(text, ents[-1], ent)
+                    or boundaries.double_surname(text, ents[-1], ent)):
                 ents[-1] = Span(doc, ents[-1].start, ent.end, label="PERSON")
                 continue
             ents.append(ent)
@@ -162,6 +171,22 @@ class EntityCleanup:
                     end -= 1
                 return Span(doc, ent.start, end, label=ent.label_) if end > ent.start else None
         return ent
+
+    def _with_given_name(self, ent: Span, ents: list[Span]) -> Span:
+        """A name that starts with its patronymic takes the given name before it ("с Ханой
+        Лазаревной Фурман"), also when the model tagged that word alone (as a place: Ханой); one
+        after a spaced dash takes the first half of its double surname ("Ибрагимовой – Кац Розе").
+        """
+        given = boundaries.given_name_before(self.morph, ent, is_patronymic(ent[0].text))
+        if given is None:
+            given = boundaries.surname_before_dash(ent)
+        if given is None or ent.doc[given].lower_ in NOT_NAMES | TITLES:
+            return ent
+        if ents and ents[-1].end > given:
+            if (ents[-1].start, ents[-1].end) != (given, given + 1):
+                return ent  # part of a longer entity: leave both
+            ents.pop()
+        return Span(ent.doc, given, ent.end, label="PERSON")
 
     def _with_surname(self, doc: Doc, text: str, ent: Span) -> Span:
         """Given name + patronymic right after a capitalised word that can only be a surname."""

@@ -348,7 +348,9 @@ class Normalizer:
             return ["surn"] * n
         patr = [i for i in range(1, n) if is_patronymic(words[i])]
         if patr:
-            p = patr[-1]
+            # "Ида Марковна Гуревич": a surname in -вич looks like a patronymic too; the patronymic
+            # is the one that follows a given name
+            p = max(patr, key=lambda i: (self._name_score(words[i - 1]) > 0, i))
             roles = ["surn"] * n
             roles[p] = "patr"
             if p == n - 1 and n == 2:
@@ -529,6 +531,9 @@ class Normalizer:
         if tok.isupper() or not re.search("[а-яё]", tok):
             return False
         adjs = [q for q in self.morph.parse(tok.lower()) if q.tag.POS in ("ADJF", "PRTF")]
+        if not adjs and _SK_ADJECTIVE.match(tok.lower()) and tok[:1].isupper():
+            # a place adjective the dictionary knows only as the town ("Каркаралинском райкоме")
+            return any(p.tag.POS == "NOUN" for p in self.morph.parse(nxt.lower()))
         if nxt.lower().rstrip(".") in RU_REGION_ABBR:
             return bool(adjs)  # "Акмолинской обл.": the abbreviation has no case to agree with
         if nxt.isupper() or not re.search("[а-яё]", nxt):
@@ -611,7 +616,7 @@ class Normalizer:
             parses = [q for q in self.morph.parse(a.lower()) if q.tag.POS in ("ADJF", "PRTF")]
             agreeing = [q for q in parses if noun_tag is None or self._agrees(q.tag, noun_tag)] or parses
             if not agreeing:
-                out.append(a)
+                out.append(_sk_nominative(a, noun_tag))
                 continue
             q = agreeing[0]
             want = {"nomn", q.tag.number or "sing"}
@@ -626,6 +631,22 @@ class Normalizer:
         """Unknown toponyms: "-ихе"/"-ке" are feminine -а names far more often than masculine."""
         m = re.match(r"^(.+[кгхц])(е|и|у|ой)$", lw)
         return m.group(1) + "а" if m else None
+
+
+# The endings of a -ский / -цкий adjective in any case, gender and number.
+_SK_ADJECTIVE = re.compile(r"^(.+[сц]к)(ий|ого|ому|им|ом|ая|ой|ую|ое|ие|их|ими)$")
+_SK_NOMINATIVE = {"masc": "ий", "femn": "ая", "neut": "ое", "plur": "ие"}
+
+
+def _sk_nominative(word: str, noun_tag) -> str:
+    """The nominative of a -ский adjective agreeing with its head noun's gender and number
+    ("Каркаралинском" + райком -> "Каркаралинский"); the word as written when it is not one."""
+    m = _SK_ADJECTIVE.match(word.lower())
+    if not m or noun_tag is None:
+        return word
+    key = "plur" if noun_tag.number == "plur" else noun_tag.gender
+    ending = _SK_NOMINATIVE.get(key)
+    return _match_case(m.group(1) + ending, word) if ending else word
 
 
 @functools.lru_cache(maxsize=1)

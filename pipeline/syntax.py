@@ -317,8 +317,10 @@ class Phrase:
         # НКВД, ВКП(б): any case; other words must have a genitive reading in the dictionary too
         genitive = bool(_SHORT_ABBR.match(w.text)) or w.feats.get("Case") == "Gen" and self.can_be_genitive(w.text)
         if not genitive or parent_kind not in ("ORG", "PLACE"):
-            # a body's own name takes its organ's abbreviation ("Карлаг НКВД"); other names nothing
-            return genitive and parent_kind == "ORGNAME" and (_ABBR.match(w.text))
+            # a body's own name takes its organ's abbreviation ("Карлаг НКВД") and the named region it
+            # serves ("УВД Карагандинской области"); other names nothing
+            return genitive and parent_kind == "ORGNAME" and bool(
+                _ABBR.match(w.text) or _kind(w) == "PLACE" and self.named(child))
         if _proper(w) or _kind(w):
             return True
         # "горком партии", "наркомат юстиции": a common noun only inside a body, never a person

@@ -1,0 +1,148 @@
+"""Where a name ends, and what kind of name it is, read from the words' morphology.
+
+The news-trained models draw entity boundaries from the look of the words: on an
+archival page a place runs on into the next line of a form ("г. Гомель" +
+"Арестована"), a sentence-initial participle looks like a body ("Этапирована"),
+and a Soviet enterprise ("на Магнитострое", "Карагандауголь") looks like a
+surname. pymorphy3's dictionary knows these words' parts of speech and marks
+organisation names (the `Orgn` grammeme), which is the structure these repairs
+read; they are pure functions over spaCy spans, used by `entities.EntityCleanup`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from spacy.tokens import Span
+
+from pipeline.names import SURNAME_END
+
+# Parts of speech that never belong to a name: a verb, a participle, a gerund.
+_PREDICATE_POS = {"VERB", "INFN", "PRTS", "GRND"}
+_NAME_TAGS = ("Name", "Surn", "Patr")
+_RU_WORD = re.compile(r"^[а-яё]+(?:-[а-яё]+)?$")
+
+
+def _parses(morph, word: str) -> list:
+    return morph.parse(word.lower()) if _RU_WORD.match(word.lower()) else []
+
+
+def is_predicate(morph, word: str) -> bool:
+    """A dictionary word every reading of which is a verb or a short participle ("Арестована", "принял")."""
+    parses = _parses(morph, word)
+    return bool(parses) and morph.word_is_known(word.lower()) and all(p.tag.POS in _PREDICATE_POS for p in parses)
+
+
+def is_organisation_word(morph, word: str) -> bool:
+    """One word that names an enterprise or a body ("Магнитострой", "Уралмашзавод", "Карагандауголь").
+
+    pymorphy3 marks such dictionary words `Orgn`; a word it does not know counts when every reading it
+    guesses by analogy is one (compounds in -строй, -уголь, -завод are guessed so). A reading as a
+    person's name or a place outweighs it.
+    """
+    parses = _parses(morph, word)
+    if not parses or any(t in p.tag for p in parses for t in _NAME_TAGS + ("Geox",)):
+        return False
+    if morph.word_is_known(word.lower()):
+        return any("Orgn" in p.tag and "Abbr" not in p.tag for p in parses)
+    return all("Orgn" in p.tag for p in parses)
+
+
+def as_organisation(morph, ent: Span) -> Span:
+    """A PERSON or PLACE of one word that the dictionary knows as an organisation becomes an ORG."""
+    words = [t for t in ent if t.is_alpha]
+    if ent.label_ in ("PERSON", "PLACE") and len(words) == 1 and is_organisation_word(morph, words[0].text):
+        return Span(ent.doc, ent.start, ent.end, label="ORG")
+    return ent
+
+
+def is_lone_predicate(morph, ent: Span) -> bool:
+    """A one-word entity that is a verb form: the capital of a sentence start, not a name."""
+    words = [t for t in ent if not t.is_space and not t.is_punct]
+    return len(words) == 1 and is_predicate(morph, words[0].text)
+
+
+def _continues_on_next_line(morph, last: str, first: str, label: str) -> bool:
+    """Whether `first`, the first word of the next line, can go on with a place or body name ending
+    in `last`: a name wrapped in running text ("Военной коллегией Верховного" / "суда СССР",
+    "Балхашском" / "районе") goes on; a form's next row ("Арестована 3.IX.1937", "К. Петров",
+    "Допрос") does not."""
+    if not first[:1].isalpha() or re.match(r"^\w\.", first) or is_predicate(morph, first):
+        return False
+    first_parses = _parses(morph, first)
+    last_parses = _parses(morph, last)
+    if first[:1].isupper():
+        return not first_parses or any(p.tag.case == "gent" or p.tag.POS == "ADJF" for p in first_parses) \
+            or first.isupper()
+    if first.lower() in ("при", "по", "и"):
+        return label == "ORG"
+    if any(p.tag.POS in ("ADJF", "PRTF") for p in last_parses):
+        return True  # "Балхашском" + "районе": an adjective wants its noun
+    return any(p.tag.POS == "NOUN" and p.tag.case == "gent" for p in first_parses)
+
+
+def cut_at_line_end(morph, ent: Span) -> Optional[Span]:
+    """A PLACE or ORG ends at a line break unless the next line's first word can continue its phrase."""
+    if ent.label_ not in ("PLACE", "ORG") or "\n" not in ent.text:
+        return ent
+    doc = ent.doc
+    words = [t for t in ent if not t.is_space]
+    for left, right in zip(words, words[1:]):
+        gap = doc.text[left.idx + len(left) : right.idx]
+        if "\n" not in gap:
+            continue
+        if "\n\n" in gap or not _continues_on_next_line(morph, left.text, right.text, ent.label_):
+            end = left.i + 1
+            return Span(doc, ent.start, end, label=ent.label_) if end > ent.start else None
+    return ent
+
+
+_DASH_GAP = re.compile(r"^(?: +[-–—] *| *[–—] *)$")
+
+
+def double_surname(text: str, left: Span, right: Span) -> bool:
+    """ "Сейфуллиной – Ахметовой Гульнар": two names the model split at a spaced dash are one double
+    surname when the left one is a single capitalised word (a bare surname)."""
+    words = [t for t in left if t.is_alpha]
+    gap = text[left.end_char : right.start_char]
+    return len(words) == 1 == len(left) and words[0].is_title and bool(_DASH_GAP.match(gap)) \
+        and right[0].is_title
+
+
+def _name_reading(morph, word: str, case: Optional[str]) -> bool:
+    """`word` can be a given name in `case`: pymorphy3 reads it so, or does not know it at all."""
+    low = word.lower()
+    if not _RU_WORD.match(low) or not morph.word_is_known(low):
+        return True
+    return any("Name" in p.tag and (case is None or p.tag.case == case) for p in morph.parse(low))
+
+
+def given_name_before(morph, ent: Span, patronymic: bool) -> Optional[int]:
+    """The token index of a given name right before a PERSON that starts with its patronymic
+    ("с Ханой | Лазаревной Фурман"): a patronymic always follows a given name, which the model
+    then tags alone or as a place. None when the word before is not one."""
+    if not patronymic or ent.start == 0:
+        return None
+    doc = ent.doc
+    before = doc[ent.start - 1]
+    if not (before.is_alpha and before.is_title and len(before) > 1) or before.whitespace_ != " ":
+        return None
+    cases = {p.tag.case for p in _parses(morph, ent[0].text) if "Patr" in p.tag}
+    case = next(iter(cases)) if len(cases) == 1 else None
+    return before.i if _name_reading(morph, before.text, case) else None
+
+
+def surname_before_dash(ent: Span) -> Optional[int]:
+    """The first half of a double surname the model left untagged ("Ибрагимовой – Кац Розе"): a
+    capitalised word with a surname's ending right before a spaced dash before the name."""
+    doc = ent.doc
+    if ent.start < 2 or not ent[0].is_title:
+        return None
+    dash, word = doc[ent.start - 1], doc[ent.start - 2]
+    if dash.text not in ("-", "–", "—") or not (word.is_alpha and word.is_title):
+        return None
+    gap = doc.text[word.idx + len(word) : ent.start_char]
+    if not _DASH_GAP.match(gap) or not SURNAME_END.search(word.lower_):
+        return None
+    return word.i

@@ -1,0 +1,104 @@
+"""Where names end and what kind they are, read from morphology (pipeline.boundaries).
+
+Every sentence here is our own; each stands for a class of wording that the news-trained
+model reads wrongly on archival pages.
+"""
+
+import pytest
+
+from pipeline import boundaries
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from pipeline.entities import build_pipeline
+
+    return build_pipeline("ru")
+
+
+def _ents(nlp, text):
+    return [(e.label_, e.text, e._.normalized) for e in nlp(text).ents]
+
+
+@pytest.mark.parametrize("text, place", [
+    ("Место рождения г. Полтава\nОсуждена 2.X.1937", "Полтава"),
+    ("Прибыла в г. Петропавловск\nДопрос не проводился.", "Петропавловск"),
+    ("Выбыла в г. Тобольск\nН. Петрова", "Тобольск"),
+])
+def test_place_does_not_run_into_the_next_row_of_a_form(nlp, text, place):
+    found = [(label, norm) for label, surface, norm in _ents(nlp, text) if label in ("PLACE", "ORG")]
+    assert ("PLACE", place) in found
+    assert not any("\n" in surface for _, surface, _ in _ents(nlp, text) if _ != "DATE")
+
+
+@pytest.mark.parametrize("text, label, norm", [
+    ("Проживала в Балхашском\nрайоне Карагандинской области.", "PLACE",
+     "Балхашский район Карагандинской области"),
+    ("Дело пересмотрено Военной коллегией Верховного\nсуда СССР 11 мая 1956 г.", "ORG",
+     "Военная коллегия Верховного суда СССР"),
+])
+def test_name_wrapped_in_prose_goes_on_over_the_line_break(nlp, text, label, norm):
+    assert (label, norm) in [(lab, n) for lab, _, n in _ents(nlp, text)]
+
+
+@pytest.mark.parametrize("text", [
+    "Этапирована в Бутырскую тюрьму.",
+    "Освобождена 3 мая 1946 г. по амнистии.",
+    "Арестован в своей квартире.",
+])
+def test_a_verb_at_the_start_of_a_sentence_is_no_entity(nlp, text):
+    first = text.split()[0]
+    assert all(surface != first for _, surface, _ in _ents(nlp, text))
+
+
+@pytest.mark.parametrize("text, org", [
+    ("Отец работал на Уралмашзаводе до ареста.", "Уралмашзавод"),
+    ("После войны работал в тресте Карагандауголь.", "Карагандауголь"),
+    ("В 1932 году она поехала на Магнитострой.", "Магнитострой"),
+])
+def test_enterprise_named_in_one_word_is_an_org_not_a_person(nlp, text, org):
+    found = _ents(nlp, text)
+    assert ("ORG", org) in [(lab, n) for lab, _, n in found]
+    assert not any(lab == "PERSON" for lab, _, _ in found)
+
+
+def test_organisation_word_needs_the_dictionary_mark():
+    from pipeline.russian import load_morph
+
+    morph = load_morph()
+    assert boundaries.is_organisation_word(morph, "Уралмашзаводе")
+    assert not boundaries.is_organisation_word(morph, "Иванов")  # a surname
+    assert not boundaries.is_organisation_word(morph, "Караганда")  # a place
+    assert boundaries.is_predicate(morph, "Арестована")
+    assert not boundaries.is_predicate(morph, "Допрос")
+
+
+@pytest.mark.parametrize("text, person", [
+    ("Справка выдана Ибрагимовой – Кац Розе Абрамовне.", "Ибрагимова – Кац Роза Абрамовна"),
+    ("Заявление от Орловой – Штерн Ирины Павловны.", "Орлова – Штерн Ирина Павловна"),
+    ("Справка выдана Воронцовой-Дашковой Елене Игоревне.", "Воронцова-Дашкова Елена Игоревна"),
+])
+def test_double_surname_is_one_person(nlp, text, person):
+    assert [n for lab, _, n in _ents(nlp, text) if lab == "PERSON"] == [person]
+
+
+@pytest.mark.parametrize("text, person", [
+    ("Вместе с Идой Марковной Гуревич мы шили рукавицы.", "Гуревич Ида Марковна"),
+    ("В бараке я подружилась с Фирой Исааковной Лернер.", "Лернер Фира Исааковна"),
+    ("Письмо передали Розе Львовне Зак.", "Зак Роза Львовна"),
+])
+def test_given_name_first_in_an_oblique_case(nlp, text, person):
+    found = _ents(nlp, text)
+    assert [n for lab, _, n in found if lab == "PERSON"] == [person]
+    assert not any(lab == "PLACE" for lab, _, _ in found)
+
+
+@pytest.mark.parametrize("text, org", [
+    ("Сведения направлены в УИТЛК УВД Актюбинской области.", "УИТЛК УВД Актюбинской области"),
+    ("Протокол подписал начальник УНКВД Семипалатинской области.", "УНКВД Семипалатинской области"),
+    ("Он работал в Семипалатинском горкоме ВКП(б).", "Семипалатинский горком ВКП(б)"),
+])
+def test_body_takes_the_region_it_serves(nlp, text, org):
+    found = _ents(nlp, text)
+    assert ("ORG", org) in [(lab, n) for lab, _, n in found]
+    assert not any(lab == "PLACE" for lab, _, _ in found)  # flat: no place inside the body's name
