@@ -16,7 +16,8 @@ from typing import Optional
 
 from spacy.tokens import Span
 
-from pipeline.names import SURNAME_END
+from pipeline.names import GIVEN_NAMES, SURNAME_END, is_patronymic
+from pipeline.normalize import kk_strip_case
 
 # Parts of speech that never belong to a name: a verb, a participle, a gerund.
 _PREDICATE_POS = {"VERB", "INFN", "PRTS", "GRND"}
@@ -98,6 +99,7 @@ def cut_at_line_end(morph, ent: Span) -> Optional[Span]:
     return ent
 
 
+_KK_SURNAME = re.compile(r"(?:ов|ев|ин|ова|ева|ина)$")
 _DASH_GAP = re.compile(r"^(?: +[-–—] *| *[–—] *)$")
 
 
@@ -146,3 +148,21 @@ def surname_before_dash(ent: Span) -> Optional[int]:
     if not _DASH_GAP.match(gap) or not SURNAME_END.search(word.lower_):
         return None
     return word.i
+
+
+def as_person(ent: Span) -> Span:
+    """A PLACE or ORG of two or three capitalised words that reads as surname + given name
+    ("Оспанов Ерболмен", "Ахметова Күләш Сәрсенқызы") is a person: the first has a surname's
+    ending and another is a known given name or a patronymic."""
+    words = [t.text for t in ent if not t.is_space]
+    if ent.label_ not in ("PLACE", "ORG") or not 2 <= len(words) <= 3 or not all(w.istitle() for w in words):
+        return ent
+    if not SURNAME_END.search(words[0].lower()):
+        return ent
+    rest = [kk_strip_case(w).lower() for w in words[1:]]
+    # in a Kazakh text a Russian-style surname in -ов/-ин leads only a person's name: no Kazakh
+    # place is so named, and the given names after it are too many to list
+    kazakh_surname = ent.doc.lang_ == "kk" and bool(_KK_SURNAME.search(words[0].lower()))
+    if kazakh_surname or any(w in GIVEN_NAMES for w in rest) or is_patronymic(words[-1]):
+        return Span(ent.doc, ent.start, ent.end, label="PERSON")
+    return ent

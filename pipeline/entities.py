@@ -105,6 +105,7 @@ class EntityCleanup:
                 ent = ent and boundaries.as_organisation(self.morph, ent)
             if ent is None:
                 continue
+            ent = boundaries.as_person(ent)
             if ent.label_ in ("PERSON", "PLACE"):
                 ent = _without_edge_words(ent, NOT_NAMES)  # "Родины Тухачевского" -> "Тухачевского"
                 if ent is None or not ent.text[:1].isupper() or \

@@ -102,3 +102,21 @@ def test_body_takes_the_region_it_serves(nlp, text, org):
     found = _ents(nlp, text)
     assert ("ORG", org) in [(lab, n) for lab, _, n in found]
     assert not any(lab == "PLACE" for lab, _, _ in found)  # flat: no place inside the body's name
+
+
+@pytest.fixture(scope="module")
+def nlp_kk():
+    from pipeline.entities import build_pipeline
+
+    return build_pipeline("kk")
+
+
+@pytest.mark.parametrize("text, person", [
+    ("Ол Оспанов Ерболмен бірге Қарлагта болды.", "Оспанов Ербол"),
+    ("Біз Тәжібаев Нұрланмен бірге жұмыс істедік.", "Тәжібаев Нұрлан"),
+    ("Хатты Омарова Сәулеге бердім.", "Омарова Сәуле"),
+])
+def test_kazakh_surname_and_given_name_are_a_person_not_a_place(nlp_kk, text, person):
+    found = _ents(nlp_kk, text)
+    assert ("PERSON", person) in [(lab, n) for lab, _, n in found]
+    assert not any(lab == "PLACE" and person.split()[0] in s for lab, s, _ in found)
