@@ -64,14 +64,17 @@ CAP = {"same_year": 0.8, "next_year": 0.75, "same_month": 0.75, "running_account
 
 @dataclass(frozen=True)
 class Anchor:
-    """A date with its own (or already carried) year, at a place in the document."""
+    """A date read so far, at its place in the document. `year` is None for a date that gives no one
+    year (a span of years, a decade, an approximate year: it stops a running account) and for one
+    still without its year (`open`: the words "того же года" look past it)."""
 
     where: tuple[int, int]  # (page index, start)
     end: int
-    year: int
+    year: Optional[int]
     month: Optional[int]  # None for a year alone or a season
     day: Optional[int]
     birth: bool
+    open: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,13 @@ class Context:
     heading: Optional[Anchor]
 
     def last(self) -> Optional[Anchor]:
+        """The date right before, whatever it gave."""
         return self.anchors[-1] if self.anchors else None
+
+    def last_year(self) -> Optional[int]:
+        """The year "того же года" means: the last date's that gave one, past those without a year;
+        None when the last that gave any gave a span of years, a decade or an approximate year."""
+        return next((a.year for a in reversed(self.anchors) if not a.open), None)
 
     def between(self, anchor: Anchor, page: int, start: int) -> str:
         """The text from the anchor's end to `start` on `page` (pages joined by a blank line unless
@@ -124,12 +133,10 @@ class Context:
 
 
 def _anchor(value: Optional[str], page: int, entity: Entity, text: str) -> Optional[Anchor]:
-    """The anchor an entity's value gives; None for no year, intervals, decades, approximations."""
-    if not value or "/" in value or "X" in value or not value[:1].isdigit():
-        return None
-    m = _DATED.fullmatch(value)
+    """The anchor an entity's value gives (with no year for XXXX, intervals, decades, approximations)."""
+    m = _DATED.fullmatch(value or "")
     if not m:
-        return None
+        return Anchor((page, entity.start), entity.end, None, None, None, False, open=str(value).startswith("XXXX"))
     month = int(m[2]) if m[2] and int(m[2]) <= 12 else None  # 21..24 are seasons
     before = text[max(0, entity.start - 25):entity.start]
     birth = bool(BIRTH.search(entity.text) or BIRTH.search(before) or BIRTH_AFTER.match(text, entity.end))
@@ -165,19 +172,19 @@ def _explicit_year(ctx: Context, page: int, e: Entity, md: tuple[int, int]) -> O
     after = ANAPHOR_AFTER.match(text, e.end)
     before = ANAPHOR_BEFORE.search(text, max(0, e.start - 30), e.start)
     found = after or before
-    anchor = ctx.last()
-    if not found or anchor is None:
+    year = ctx.last_year()
+    if not found or year is None:
         return None
     step = 1 if found["next"] else 0
     start, end = (before.start() if before else e.start), (after.end() if after else e.end)
-    return Carried(_value(anchor.year + step, *md), "next_year" if step else "same_year", start, end)
+    return Carried(_value(year + step, *md), "next_year" if step else "same_year", start, end)
 
 
 @_rule("running_account")
 def _running_account(ctx: Context, page: int, e: Entity, md: tuple[int, int]) -> Optional[Carried]:
     """A bare day and month after a dated one in the same paragraph or list entry."""
     anchor = ctx.last()
-    if anchor is None or anchor.birth:
+    if anchor is None or anchor.year is None or anchor.birth:
         return None
     gap = ctx.between(anchor, page, e.start)
     if PARAGRAPH.search(gap) or NEW_ENTRY.search(gap) or ctx.new_person_between(anchor, page, e.start):
@@ -290,9 +297,7 @@ def _resolve(ctx: Context, page: int, index: int) -> None:
             ctx.entities[page][index] = e
             value = carried.value
             break
-    anchor = _anchor(value, page, e, ctx.texts[page])
-    if anchor:
-        ctx.anchors.append(anchor)
+    ctx.anchors.append(_anchor(value, page, e, ctx.texts[page]))
 
 
 def _widened(ctx: Context, page: int, e: Entity, carried: Carried) -> tuple[int, int]:
@@ -306,12 +311,12 @@ def _widened(ctx: Context, page: int, e: Entity, carried: Carried) -> tuple[int,
 def _add(ctx: Context, page: Page, p: int, match: tuple[int, int, str, str], evidence: Evidence) -> None:
     """A new DATE for a finder's match, when an earlier date gives what it lacks."""
     start, end, word, rule = match
-    anchor = ctx.last()
     if rule == "same_month":
-        anchor = next((a for a in reversed(ctx.anchors) if a.month), None)
-        value = anchor and _value(anchor.year, anchor.month, int(word))
+        last = next((a for a in reversed(ctx.anchors) if not a.open), None)
+        value = last and last.month and _value(last.year, last.month, int(word))
     else:
-        value = anchor and f"{anchor.year + (rule == 'next_year'):04d}-{_month_number(word):02d}"
+        year = ctx.last_year()
+        value = year and f"{year + (rule == 'next_year'):04d}-{_month_number(word):02d}"
     if not value or dates.impossible_day(value):
         return
     lang = next((s.lang for s in page.language_spans if s.start <= start < s.end), None)

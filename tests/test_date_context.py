@@ -172,6 +172,16 @@ def test_no_year_after_a_span_of_years():
     assert _values("Она отбывала срок с 1938 по 1946 г., 20 мая вернулась.") == ["1938/1946", "XXXX-05-20"]
 
 
+def test_an_approximate_year_stops_the_account():
+    assert _values("В 1930 г. семья переехала, около 1937 г. отца забрали, 20 мая пришли за матерью.") == \
+        ["1930", "1937~", "XXXX-05-20"]
+
+
+def test_same_year_looks_past_a_day_without_its_year():
+    text = "Осуждена 3 марта 1938 г.\n\n20 декабря её вызвали. 29 декабря того же года её перевели."
+    assert _values(text) == ["1938-03-03", "XXXX-12-20", "1938-12-29"]
+
+
 def test_no_impossible_day():
     assert _values("В 1937 году, 29 февраля, её вызвали.") == ["1937", "XXXX-02-29"]
 
