@@ -121,8 +121,8 @@ STOP, LINK, CONJ, GEN, OBLIQUE, MOD = "stop", "link", "and", "gen", "oblique", "
 
 def kind(word: Word) -> str:
     """What a word can be in a body's name (see the kinds above); `is_organ_head` says if it is its head."""
-    text, low = word.text, word.low
-    if word.label in ("PERSON", "DATE") or not any(ch.isalpha() for ch in text) or any(ch.isdigit() for ch in text):
+    text, low = word.text, word.low  # the model's PERSON "ІІХК" is an organ all the same
+    if word.label == "DATE" or word.label == "PERSON" and not is_organ_head(text) or not any(ch.isalpha() for ch in text) or any(ch.isdigit() for ch in text):
         return STOP
     if low in FUNCTION_WORDS:
         return STOP
