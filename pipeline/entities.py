@@ -364,6 +364,9 @@ class EntityNormalizer:
                 continue
             ent._.normalized = self.cached(ent.label_, ent.text)
             if ent.label_ == "PERSON" and self.lang == "ru" and ent._.normalized:
+                if _surname_only(ent.text):  # "Антонову Е. И.": her accusative or his dative?
+                    context = _clause_before(doc.text, ent.start_char, ent.end_char)
+                    ent._.normalized = self.normalizer.person(ent.text, "ru", context)["full"] or ent._.normalized
                 ent._.normalized = self._his_initials(ent, ent._.normalized)
         return doc
 
@@ -396,6 +399,23 @@ class EntityNormalizer:
             # "УНКВД по Харьковской обл." names the body in full: "... области"
             return _ORG_ABBREVIATIONS.sub("области", self.normalizer.org(text, self.lang)) or None
         return None
+
+
+def _surname_only(surface: str) -> bool:
+    """A surname alone or with initials: its case, and so its gender, only the context tells."""
+    words = [w for w in _WORDS.findall(surface) if len(w) > 1]
+    return len(words) == 1
+
+
+def _clause_before(text: str, start: int, end: int, reach: int = 60) -> str:
+    """The name with the words of its own sentence before it (at most `reach` characters)."""
+    before = text[max(0, start - reach) : start]
+    cut = max(before.rfind(mark) for mark in (". ", "\n", "\t", ";", ":"))
+    clause = before[cut + 1 :]
+    words = _WORDS.findall(clause)
+    if words and words[-1].lower() in NOT_NAMES:  # "Фамилия Бейсембаева": a form's label is no context
+        return text[start:end]
+    return clause + text[start:end]
 
 
 @Language.factory("testimony_normalize", default_config={"lang": "ru"})
@@ -460,8 +480,12 @@ class EntityExtractor:
 
     def extract_pages(self, pages: list[Page]) -> list[list[Entity]]:
         """The entities of each page. The pages' spans of one language go through their
-        pipeline together, so consecutive pages of a document cost one model call, not one each."""
-        return [self._entities(page, docs) for page, docs in zip(pages, self._docs(pages))]
+        pipeline together, so consecutive pages of a document cost one model call, not one each.
+        Dates without a year then take the one their context gives (`pipeline.date_context`)."""
+        from pipeline import date_context  # imported here: this method is the pass's only caller
+
+        found = [self._entities(page, docs) for page, docs in zip(pages, self._docs(pages))]
+        return date_context.with_years(pages, found, _ocr_evidence)
 
     def _entities(self, page: Page, docs: list[tuple[LanguageSpan, Doc]]) -> list[Entity]:
         entities: list[Entity] = []

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from pipeline.names import APPOSITION_LEMMAS, PREPOSITION_CASES, TITLES
+from pipeline.names import APPOSITION_LEMMAS, KINSHIP_LEMMAS, PREPOSITION_CASES, TITLES
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 CASE_ALIAS = {"gen2": "gent", "acc2": "accs", "loc2": "loct", "voct": "nomn"}  # pymorphy3's second cases, vocative
@@ -53,14 +53,25 @@ def read_cue(morph, context: Optional[str], surface: str) -> Cue:
     parses = [p for p in morph.parse(word) if p.score >= 0.05] or morph.parse(word)[:1]
     pos = parses[0].tag.POS if parses else None
     if pos == "NOUN" or pos in ("ADJF", "PRTF"):
-        agreeing = [p for p in parses if p.tag.POS in ("ADJF", "PRTF")
-                    or p.normal_form in APPOSITION_LEMMAS or word.rstrip(".") in TITLES]
+        apposition = _comma_between(context, words[-1], surface)  # "мою мать, Антонову Е. И.,"
+        agreeing = [p for p in parses if p.tag.POS in ("ADJF", "PRTF") or p.normal_form in APPOSITION_LEMMAS
+                    or word.rstrip(".") in TITLES
+                    or "anim" in p.tag and (apposition or p.normal_form not in KINSHIP_LEMMAS)]
         if agreeing:
             return _agreement(agreeing)
         return Cue({"gent": 1.0})
     if pos in ("PRTS", "VERB", "INFN"):
         return _verb_cue(morph, parses[0], words[:-1])
     return Cue()
+
+
+def _comma_between(context: str, word: str, surface: str) -> bool:
+    """A comma between the noun and the name sets the name off as its apposition."""
+    at = context.lower().find(surface.strip().lower())
+    if at < 0:
+        return False
+    before = context[:at].rstrip()
+    return before.endswith(",") and before[:-1].rstrip().lower().endswith(word.lower())
 
 
 def _agreement(parses) -> Cue:

@@ -80,6 +80,14 @@ APPOSITION_LEMMAS = frozenset({
     "обвиняемый", "обвиняемая", "осуждённый", "осужденный", "осуждённая", "осужденная", "подсудимый",
     "подсудимая", "свидетель", "свидетельница", "арестованный", "арестованная", "политзаключённый",
 })
+# Kinship nouns: before a name they govern it in the genitive as often as they stand in apposition
+# ("жена Иванова" is his wife or Ivanova); other nouns of persons stand in apposition ("секретарь
+# Оспанова", "следователь Петрова").
+KINSHIP_LEMMAS = frozenset({
+    "жена", "муж", "мать", "отец", "сын", "дочь", "брат", "сестра", "вдова", "вдовец", "бабушка", "дедушка",
+    "тётя", "тетя", "дядя", "племянник", "племянница", "внук", "внучка", "свекровь", "тёща", "теща", "зять",
+    "невестка", "сноха", "семья", "родственник", "родственница",
+})
 # Which cases a preposition governs, for the name right after it (the first is the usual one for
 # a person: "с Ивановым", "о Петровой", "к Сидорову").
 PREPOSITION_CASES = {

@@ -120,3 +120,13 @@ def test_kazakh_surname_and_given_name_are_a_person_not_a_place(nlp_kk, text, pe
     found = _ents(nlp_kk, text)
     assert ("PERSON", person) in [(lab, n) for lab, _, n in found]
     assert not any(lab == "PLACE" and person.split()[0] in s for lab, s, _ in found)
+
+
+@pytest.mark.parametrize("text, person", [
+    ("Мою мать, Антонову Е. И., арестовали ночью.", "Антонова Е. И."),  # apposition: her accusative
+    ("Дело мужа, Сергеева А. П., пересмотрено.", "Сергеев А. П."),  # apposition: his genitive
+    ("Фамилия Сергеева", "Сергеева"),  # a form's label governs nothing
+    ("Ответ подписала секретарь Г. Оспанова.", "Оспанова Г."),  # a person noun stands in apposition
+])
+def test_surname_with_initials_takes_case_and_gender_from_its_clause(nlp, text, person):
+    assert [n for lab, _, n in _ents(nlp, text) if lab == "PERSON"][:1] == [person]
