@@ -528,7 +528,7 @@ class Normalizer:
     def _is_adj(self, tok: str, nxt: str) -> bool:
         """An adjective of the head phrase: it agrees with the next word
         ("Семипалатинском уезде" is not the town Семипалатинск + "уезде")."""
-        if tok.isupper() or not re.search("[а-яё]", tok):
+        if tok.isupper() or not re.search("[а-яё]", tok) or tok.lower().rstrip(".") in RU_REGION_ABBR:
             return False
         adjs = [q for q in self.morph.parse(tok.lower()) if q.tag.POS in ("ADJF", "PRTF")]
         if not adjs and _SK_ADJECTIVE.match(tok.lower()) and tok[:1].isupper():
@@ -546,7 +546,7 @@ class Normalizer:
         i = 0
         while i < len(toks) - 1 and self._is_adj(toks[i], toks[i + 1]):
             i += 1
-        adjs, head, rest = toks[:i], toks[i], toks[i + 1 :]
+        adjs, head, rest = toks[:i], toks[i], self._dependents_in_full(toks[i + 1 :])
         abbr = RU_REGION_ABBR.get(head.lower().rstrip("."))
         if abbr and (head.endswith(".") or "-" in head):
             parse = self.morph.parse(abbr)[0]
@@ -565,6 +565,19 @@ class Normalizer:
         nom = NOMINATIVE_FIXES.get(nom, nom)
         new_head = _match_case(nom, head) if nom else head
         return self._agree(adjs, parse.tag if parse else None) + [new_head] + rest
+
+    def _dependents_in_full(self, rest: list[str]) -> list[str]:
+        """A dependent region written short takes its word in the genitive ("Аягузский район
+        Семипалатинской обл." -> "... Семипалатинской области"): dependents after the head are genitive."""
+        out = []
+        for n, tok in enumerate(rest):
+            full = RU_REGION_ABBR.get(tok.lower().rstrip("."))
+            if full and n > 0 and (tok.endswith(".") or "-" in tok) and re.search("[а-яё]", rest[n - 1]):
+                parse = self.morph.parse(full)[0]
+                genitive = parse.inflect({"gent"})
+                tok = genitive.word if genitive else tok
+            out.append(tok)
+        return out
 
     def _pick_head(self, head: str, adjs: list[str], prefer_geo: bool):
         best, best_score = None, float("-inf")

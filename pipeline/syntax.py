@@ -45,13 +45,15 @@ ORGAN_HEAD = re.compile(
     r"^(?:коллеги|совещани|суд(?:а|у|ом|е|ы|ов|ам|ами|ах)?$|прокуратур|президиум|райком|горком|обком|крайком"
     r"|губком|окружком|цк$|[оу]?нквд$|огпу$|[оу]?гпу$|[у]?мвд$|[у]?мгб$|кгб$|трибунал|комиссариат|наркомат"
     r"|совет(?:а|у|ом|е|ы|ов|ами|ах)?$|исполком|райисполком|облисполком|горисполком|тройк|управлени|министерств"
-    r"|комитет|(?:рай|гор|обл)?отдел(?:а|у|ом|е|ы|ов)?$|отделени|коллегии)"
+    r"|комитет|(?:рай|гор|обл)?отдел(?:а|у|ом|е|ы|ов)?$|отделени|коллегии"
+    r"|лагер[ьяюеи]|лагпункт|тюрьм|тюрем|колони[яиюей]|изолятор|итл$)"  # camps and prisons are bodies too
 )
-ADMIN_HEAD = re.compile(r"^(?:район|област|кра(?:й|я|ю|ем|е)$|округ(?:а|у|ом|е)?$|губерни|уезд|волост)")
+ADMIN_HEAD = re.compile(r"^(?:район|област|обл$|р-н|кра(?:й|я|ю|ем|е)$|округ(?:а|у|ом|е)?$|губерни|уезд|волост)")
+_REGION_ABBR = re.compile(r"^(?:обл|р-н|окр|губ)$")  # "Семипалатинской обл.": an abbreviation has no case
 _CANDIDATE = re.compile(
     r"коллеги|совещани|\bсуд|прокуратур|президиум|райком|горком|обком|крайком|\bцк\b"
     r"|нквд|огпу|мвд|мгб|трибунал|комиссариат|\bсовет|исполком|тройк|управлени|комитет|отдел|район|област"
-    r"|\bкра[йяюе]|округ|губерни|уезд|волост"
+    r"|\bкра[йяюе]|округ|губерни|уезд|волост|\bобл\b|р-н|лагер|лагпункт|тюрьм|тюрем|колони|изолятор|\bитл\b"
 )
 # ВКП(б), КП(б) (one word, not cut at the bracket); words with inner hyphens; numbers; any other mark
 _TOKEN = re.compile(r"[^\W_]+\(\w{1,3}\)|[^\W_]+(?:-[^\W_]+)*|\S")
@@ -315,7 +317,8 @@ class Phrase:
             return cases == ["при"] and parent_kind == "ORG" or \
                 cases == ["по"] and parent_kind == "ORG" and _kind(w) == "PLACE"
         # НКВД, ВКП(б): any case; other words must have a genitive reading in the dictionary too
-        genitive = bool(_SHORT_ABBR.match(w.text)) or w.feats.get("Case") == "Gen" and self.can_be_genitive(w.text)
+        genitive = bool(_SHORT_ABBR.match(w.text) or _REGION_ABBR.match(w.text.lower())) \
+            or w.feats.get("Case") == "Gen" and self.can_be_genitive(w.text)
         if not genitive or parent_kind not in ("ORG", "PLACE"):
             # a body's own name takes its organ's abbreviation ("Карлаг НКВД") and the named region it
             # serves ("УВД Карагандинской области"); other names nothing
