@@ -59,17 +59,47 @@ _BRACKET_TAIL = re.compile(r"^\(\w{1,3}\)$")
 
 @dataclass
 class Word:
-    """A word of the doc: its tokens, its text, and whether a break lies before it."""
+    """A word of the doc: its tokens, its text, whether a break lies before it, and (read from its
+    ending on first use: most words of a page are never looked at) its stem, case and kind."""
 
     start: int  # first token
     end: int  # after its last token
     text: str
     broken: bool  # a paragraph, form cell or form line lies between it and the word before
     label: str = ""  # the label of the doc entity it is in ("" if none)
+    _read: Optional[tuple[str, str, bool, str]] = None
 
     @property
     def low(self) -> str:
         return self.text.lower()
+
+    def _reading(self) -> tuple[str, str, bool, str]:
+        if self._read is None:
+            stem, case = _split_case(self.text)
+            stem = stem.lower()
+            head = stem in HEAD_FORMS or stem in ORGAN_ABBREVIATIONS
+            self._read = (stem, case, head, "")  # what `kind` reads
+            self._read = (stem, case, head, kind(self))
+        return self._read
+
+    @property
+    def stem(self) -> str:
+        """Lower case, without its case ending."""
+        return self._reading()[0]
+
+    @property
+    def case(self) -> str:
+        return self._reading()[1]
+
+    @property
+    def head(self) -> bool:
+        """An organ word (`is_organ_head`)."""
+        return self._reading()[2]
+
+    @property
+    def kind(self) -> str:
+        """What it can be in a name (`kind`)."""
+        return self._reading()[3]
 
 
 def possessive_forms(noun: str) -> set[str]:
@@ -87,6 +117,8 @@ def possessive_forms(noun: str) -> set[str]:
 
 
 HEAD_FORMS = frozenset(form for noun in ORGAN_NOUNS for form in possessive_forms(noun))
+# The first letters of every organ word: a word without them is read no further.
+_ORGAN_START = re.compile("|".join(sorted({re.escape(w[:3]) for w in HEAD_FORMS | ORGAN_ABBREVIATIONS})))
 
 
 def _split_case(word: str) -> tuple[str, str]:
@@ -120,11 +152,11 @@ STOP, LINK, CONJ, GEN, OBLIQUE, MOD = "stop", "link", "and", "gen", "oblique", "
 
 
 def kind(word: Word) -> str:
-    """What a word can be in a body's name (see the kinds above); `is_organ_head` says if it is its head."""
-    text, low = word.text, word.low  # the model's PERSON "ІІХК" is an organ all the same
-    if word.label == "DATE" or word.label == "PERSON" and not is_organ_head(text) or not any(ch.isalpha() for ch in text) or any(ch.isdigit() for ch in text):
+    """What a word can be in a body's name (see the kinds above); `Word.head` says if it is its head."""
+    text, low = word.text, word.low
+    if word.label == "DATE" or word.label == "PERSON" and not word.head:  # the model's PERSON "ІІХК"
         return STOP
-    if low in FUNCTION_WORDS:
+    if not any(ch.isalpha() for ch in text) or any(ch.isdigit() for ch in text) or low in FUNCTION_WORDS:
         return STOP
     if low in LINKS:
         return LINK
@@ -134,10 +166,9 @@ def kind(word: Word) -> str:
         return MOD  # ВКП(б)
     if is_person_word(text):
         return STOP
-    case = _split_case(text)[1]
-    if case:
-        return GEN if case in GENITIVE else OBLIQUE
-    if not text[:1].isupper() and _VERB_END.search(low) and not is_organ_head(text):
+    if word.case:
+        return GEN if word.case in GENITIVE else OBLIQUE
+    if not text[:1].isupper() and _VERB_END.search(low) and not word.head:
         return STOP
     return MOD
 
@@ -202,31 +233,30 @@ def _may_start(words: list[Word], i: int) -> bool:
     word = words[i]
     if not _capital(word) or not _sentence_start(words, i):
         return _capital(word)
-    stem = _split_case(word.text)[0].lower()
-    return word.text.isupper() or word.label in ("ORG", "PLACE") or stem in KK_PLACES or stem in STATE_WORDS
+    return word.text.isupper() or word.label in ("ORG", "PLACE") or word.stem in KK_PLACES or word.stem in STATE_WORDS
 
 
 def _bare_head(word: Word) -> bool:
-    return _split_case(word.text)[0].lower() in ORGAN_NOUNS
+    return word.stem in ORGAN_NOUNS
 
 
 def _closes(words: list[Word], j: int) -> bool:
     """The noun a genitive possesses, if it is no organ ("сотының үкімі": the court's verdict), ends
     the name; a type word after a proper name ("Қазақстан Республикасы", "Ақмола облысы") does not."""
     word = words[j]
-    if j == 0 or is_organ_head(word.text) or not _possessive(_split_case(word.text)[0].lower()):
+    if j == 0 or word.head or not _possessive(word.stem):
         return False
-    return kind(words[j - 1]) == GEN
+    return words[j - 1].kind == GEN
 
 
 def _ends_name(words: list[Word], j: int) -> bool:
     """An organ word ends a name, except a bare one that modifies the next noun ("мұрағат қоры")."""
-    if not is_organ_head(words[j].text):
+    if not words[j].head:
         return False
     if not _bare_head(words[j]) or j + 1 == len(words) or words[j + 1].broken:
         return True
     after = words[j + 1]
-    return kind(after) not in (MOD, GEN) or not _possessive(_split_case(after.text)[0].lower())
+    return after.kind not in (MOD, GEN) or not _possessive(after.stem)
 
 
 def _link_ahead(words: list[Word], j: int) -> bool:
@@ -235,7 +265,7 @@ def _link_ahead(words: list[Word], j: int) -> bool:
     for k in range(j + 1, min(len(words), j + 1 + COMPLEMENT_WORDS)):
         if words[k].broken:
             return False
-        kk = kind(words[k])
+        kk = words[k].kind
         if kk == LINK:
             return True
         if kk not in (MOD, OBLIQUE, CONJ):
@@ -245,16 +275,16 @@ def _link_ahead(words: list[Word], j: int) -> bool:
 
 def grow_right(words: list[Word], end: int) -> int:
     """The end of the name that goes on after words[:end] to an organ word, or `end`."""
-    if kind(words[end - 1]) not in (GEN, MOD, LINK) or _closes(words, end - 1):
+    if words[end - 1].kind not in (GEN, MOD, LINK) or _closes(words, end - 1):
         return end
     best = end
     for j in range(end, min(len(words), end + RIGHT_WORDS)):
         word = words[j]
-        k = kind(word)
+        k = word.kind
         if word.broken or k == STOP:
             break
         if k == OBLIQUE:
-            if is_organ_head(word.text):
+            if word.head:
                 best = j + 1
             elif _link_ahead(words, j):
                 continue
@@ -271,17 +301,17 @@ def grow_right(words: list[Word], end: int) -> int:
 def grow_left(words: list[Word], start: int, end: int) -> int:
     """The first word of the name words[start:end] ends, or `start`."""
     first = start
-    link = next((i for i in range(start, end) if kind(words[i]) == LINK), None)
+    link = next((i for i in range(start, end) if words[i].kind == LINK), None)
     complement = 0 if link is None else COMPLEMENT_WORDS - (link - start)
     for i in range(start - 1, max(-1, start - 1 - LEFT_WORDS), -1):
         word = words[i]
-        k = kind(word)
+        k = word.kind
         if words[i + 1].broken or k == STOP or _closes(words, i):
             break
         if k == LINK:
             complement = COMPLEMENT_WORDS
         elif k in (OBLIQUE, CONJ):
-            if complement <= 0 or is_organ_head(word.text):
+            if complement <= 0 or word.head:
                 break  # "Бутырка түрмесінен | Қарлагтың ...": another phrase
         complement = 0 if k == GEN else complement - 1
         if _capital(word):
@@ -306,17 +336,17 @@ def _phrases(words: list[Word], ents: list[Span], at: dict[int, int]) -> list[Ph
         if ent.label_ not in ("ORG", "PLACE") or ent.start not in at or ent.end - 1 not in at:
             continue
         start, end = at[ent.start], at[ent.end - 1] + 1
-        if any(kind(word) == STOP for word in words[start:end]):
+        if any(word.kind == STOP for word in words[start:end]):
             continue  # "АҚТАУ ТУРАЛЫ" (about rehabilitation): no name to grow
         new_end = grow_right(words, end)
-        organ = is_organ_head(words[new_end - 1].text)
+        organ = words[new_end - 1].head
         if ent.label_ == "PLACE" and not organ:
             continue  # a place stays a place ("Ақмола облысы | Атбасар ауданы")
         new_start = grow_left(words, start, new_end)
         if (new_start, new_end) != (start, end) or ent.label_ == "PLACE":
             found.append(Phrase(new_start, new_end, "ORG"))
     for i, word in enumerate(words):
-        if word.label or not is_organ_head(word.text) or kind(word) == STOP:
+        if word.label or not _ORGAN_START.match(word.low) or not word.head or word.kind == STOP:
             continue
         end = grow_right(words, i + 1)
         start = grow_left(words, i, end)
