@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from spacy.tokens import Span
+from spacy.language import Language
+from spacy.tokens import Doc, Span
 
 from pipeline.names import GIVEN_NAMES, SURNAME_END, is_patronymic
 from pipeline.normalize import kk_strip_case
@@ -104,12 +105,38 @@ _DASH_GAP = re.compile(r"^(?: +[-–—] *| *[–—] *)$")
 
 
 def double_surname(text: str, left: Span, right: Span) -> bool:
-    """ "Сейфуллиной – Ахметовой Гульнар": two names the model split at a spaced dash are one double
-    surname when the left one is a single capitalised word (a bare surname)."""
-    words = [t for t in left if t.is_alpha]
+    """ "Сейфуллиной – Ахметовой Гульнар", "Веры Кантор – Беленькой": two names the model split at a
+    spaced dash are one double surname when one of them is a single capitalised word (a bare surname)."""
     gap = text[left.end_char : right.start_char]
-    return len(words) == 1 == len(left) and words[0].is_title and bool(_DASH_GAP.match(gap)) \
-        and right[0].is_title
+    single = any(len(side) == 1 and side[0].is_alpha for side in (left, right))
+    return single and left[-1].is_title and right[0].is_title and bool(_DASH_GAP.match(gap))
+
+
+def join_double_surnames(ents: list) -> list:
+    """Names split at a dash joined into one PERSON. The model also tags the halves of a double surname
+    as places ("Петровской – Гамбург Лидии Карловне"): two such halves count when a person's given
+    name follows at once; a dash between two places alone ("Москва – Ленинград") is a route."""
+    out: list = []
+    i = 0
+    while i < len(ents):
+        left = ents[i]
+        right = ents[i + 1] if i + 1 < len(ents) else None
+        if right is None or {left.label_, right.label_} - {"PERSON", "PLACE"} or \
+                not double_surname(left.doc.text, left, right):
+            out.append(left)
+            i += 1
+            continue
+        after = ents[i + 2] if i + 2 < len(ents) else None
+        follows = after is not None and after.label_ == "PERSON" and \
+            left.doc.text[right.end_char : after.start_char] == " "
+        if "PERSON" not in (left.label_, right.label_) and not follows:
+            out.append(left)
+            i += 1
+            continue
+        last = after if follows else right
+        out.append(Span(left.doc, left.start, last.end, label="PERSON"))
+        i += 3 if follows else 2
+    return out
 
 
 def _name_reading(morph, word: str, case: Optional[str]) -> bool:
@@ -166,3 +193,46 @@ def as_person(ent: Span) -> Span:
     if kazakh_surname or any(w in GIVEN_NAMES for w in rest) or is_patronymic(words[-1]):
         return Span(ent.doc, ent.start, ent.end, label="PERSON")
     return ent
+
+
+def surname_place_before(place: Span, person: Span) -> Optional[int]:
+    """The start of a one-word PLACE with a surname's ending right before a given name and patronymic
+    ("Гринберг-Шацкая Эмма Исааковна"): a patronymic's name is led by a surname, never by a place."""
+    words = [t for t in person if t.is_alpha]
+    if len(words) != 2 or not is_patronymic(words[1].text) or person.doc.text[place.end_char : person.start_char] != " ":
+        return None
+    surname = place.text.split("-")[-1].lower()
+    if " " in place.text.strip() or not SURNAME_END.search(surname):
+        return None
+    return place.start
+
+
+# Abbreviated settlement types, which the conventions keep inside a PLACE ("г. Москвы", "с. Малин");
+# not after a year ("1937 г. Москва" is a date's "г.").
+_TYPE_WORD_BEFORE = re.compile(r"(?:^|(?<=[\s(«\"]))(?:г|гор|с|пос|п|д|дер|ст|х|пгт|р\.\s?п)\.\s?$")
+_YEAR_BEFORE = re.compile(r"\d\s*$")
+
+
+def with_type_word(ent: Span) -> Span:
+    """A PLACE with the abbreviated settlement type written right before it."""
+    if ent.label_ != "PLACE":
+        return ent
+    text = ent.doc.text
+    before = text[max(0, ent.start_char - 8) : ent.start_char]
+    m = _TYPE_WORD_BEFORE.search(before)
+    if not m or _YEAR_BEFORE.search(before[: m.start()]):
+        return ent
+    start = ent.start_char - (len(before) - m.start())
+    span = ent.doc.char_span(start, ent.end_char, label="PLACE", alignment_mode="expand")
+    return span if span is not None and span.end == ent.end else ent
+
+
+@Language.component("testimony_type_words")
+def add_type_words(doc: Doc) -> Doc:
+    """Every PLACE with the abbreviated settlement type before it, where no other entity holds it."""
+    ents: list = []
+    for ent in doc.ents:
+        grown = with_type_word(ent)
+        ents.append(grown if not ents or ents[-1].end <= grown.start else ent)
+    doc.ents = ents
+    return doc

@@ -96,7 +96,7 @@ class EntityCleanup:
         ents: list[Span] = []
         text = doc.text  # built anew on every access: read it once
         russian = doc.lang_ == "ru"
-        for ent in doc.ents:
+        for ent in boundaries.join_double_surnames(list(doc.ents)):
             ent = _within_one_cell(ent)
             if ent is not None and russian:  # read with the Russian dictionary (pipeline.boundaries)
                 ent = boundaries.cut_at_line_end(self.morph, ent)
@@ -135,6 +135,7 @@ class EntityCleanup:
                 ent = self._with_given_name(ent, ents)
             if ent.label_ == "PERSON":
                 ent = self._with_surname(doc, text, _with_initials(doc, text, ent))
+                ent = self._with_first_surname(ent, ents) if russian else ent
                 if ents and ents[-1].end > ent.start:
                     if ents[-1].label_ != "PERSON":
                         continue
@@ -175,19 +176,29 @@ class EntityCleanup:
 
     def _with_given_name(self, ent: Span, ents: list[Span]) -> Span:
         """A name that starts with its patronymic takes the given name before it ("с Ханой
-        Лазаревной Фурман"), also when the model tagged that word alone (as a place: Ханой); one
-        after a spaced dash takes the first half of its double surname ("Ибрагимовой – Кац Розе").
-        """
+        Лазаревной Фурман"), also when the model tagged that word alone (as a place: Ханой)."""
         given = boundaries.given_name_before(self.morph, ent, is_patronymic(ent[0].text))
-        if given is None:
-            given = boundaries.surname_before_dash(ent)
-        if given is None or ent.doc[given].lower_ in NOT_NAMES | TITLES:
+        return self._grown_back(ent, ents, given)
+
+    def _with_first_surname(self, ent: Span, ents: list[Span]) -> Span:
+        """The first half of a double surname before a dash ("Рахимова–Исаева Халима"), or a double
+        surname the model took for a place right before given name and patronymic ("Гринберг-Шацкая"
+        + "Эмма Исааковна")."""
+        first = boundaries.surname_before_dash(ent)
+        if first is None and ents and ents[-1].label_ == "PLACE":
+            first = boundaries.surname_place_before(ents[-1], ent)
+        return self._grown_back(ent, ents, first)
+
+    @staticmethod
+    def _grown_back(ent: Span, ents: list[Span], start: Optional[int]) -> Span:
+        """`ent` grown back to token `start`, taking the entity kept there if it lies wholly inside."""
+        if start is None or ent.doc[start].lower_ in NOT_NAMES | TITLES:
             return ent
-        if ents and ents[-1].end > given:
-            if (ents[-1].start, ents[-1].end) != (given, given + 1):
+        if ents and ents[-1].end > start:
+            if ents[-1].start < start:
                 return ent  # part of a longer entity: leave both
             ents.pop()
-        return Span(ent.doc, given, ent.end, label="PERSON")
+        return Span(ent.doc, start, ent.end, label="PERSON")
 
     def _with_surname(self, doc: Doc, text: str, ent: Span) -> Span:
         """Given name + patronymic right after a capitalised word that can only be a surname."""
