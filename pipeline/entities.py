@@ -28,7 +28,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline import boundaries, dates, dates_other, organs, syntax  # noqa: F401  (some register components)
+from pipeline import boundaries, dates, dates_other, kazakh_names, organs, syntax  # noqa: F401  (some register components)
 from pipeline.errors import TestimonyError
 from pipeline.model import Entity, LanguageSpan, Page
 from pipeline.names import GIVEN_NAMES, LEADING_ROLES, UPPER as _UP
@@ -119,8 +119,14 @@ class EntityCleanup:
                     continue
                 if ent.label_ == "PERSON" and _stray_letter(text, ent):
                     continue  # "Р дина", "Е Нач": OCR debris, not initials
-            if len(ent) > 1 and ent[0].lower_ in LEADING_ROLES and ent.label_ == "PERSON":
+            if len(ent) > 1 and ent[0].lower_ in LEADING_ROLES and ent.label_ == "PERSON" \
+                    and not _given_name_not_title(ent):
                 ent = Span(doc, ent.start + 1, ent.end, label="PERSON")
+            if ent.label_ == "PERSON" and doc.lang_ == "kk":
+                ent = kazakh_names.without_leading_role(ent)  # "Біз Бибігүл ...", "Тергеуші Айгүл ..."
+                if ent is None:
+                    continue
+                ent = kazakh_names.with_last_part(ent)  # "Мұсабаева" + "Қалиманың"
             if ent.label_ != "PERSON" and len(ent) == 1 and kk_strip_case(ent.text).lower() in GIVEN_NAMES:
                 ent = Span(doc, ent.start, ent.end, label="PERSON")  # "Зейнеп" is never a place
             if ent.label_ == "PERSON" and "\n" in ent.text:
@@ -145,8 +151,10 @@ class EntityCleanup:
                     or boundaries.double_surname(text, ents[-1], ent)):
                 ents[-1] = Span(doc, ents[-1].start, ent.end, label="PERSON")
                 continue
+            if ents and ents[-1].end > ent.start:
+                continue  # the name before grew over it
             ents.append(ent)
-        doc.ents = ents
+        doc.ents = kazakh_names.names_by_patronymic(doc, ents) if doc.lang_ == "kk" else ents
         return doc
 
     def _cut_at_line_break(self, ent: Span) -> Optional[Span]:
@@ -220,6 +228,13 @@ class EntityCleanup:
 @Language.factory("testimony_cleanup")
 def make_entity_cleanup(nlp: Language, name: str) -> EntityCleanup:
     return EntityCleanup()
+
+
+def _given_name_not_title(ent: Span) -> bool:
+    """ "Азамат Нұрланов": a capitalised title word that is also a given name, before a lone
+    surname, is the given name ("азамат Нұрланов Е." or "азамат Нұрланов Ерлан" is the title)."""
+    words = [t for t in ent if t.is_alpha]
+    return len(words) == 2 and ent[0].is_title and ent[0].lower_ in GIVEN_NAMES and "." not in ent.text
 
 
 def _within_one_cell(ent: Span) -> Optional[Span]:
@@ -448,6 +463,7 @@ def build_pipeline(lang: str, morph: Optional[CachedMorph] = None) -> Language:
         morph = morph or nlp.get_pipe("slovnet_ner").morph
     elif lang == "kk":
         import pipeline.kazakh  # noqa: F401  (registers the "kk" language class)
+        import pipeline.kazakh_phrases  # noqa: F401  (registers testimony_kk_phrases)
 
         if not (KK_MODEL / "meta.json").exists():
             raise TestimonyError(
@@ -461,9 +477,12 @@ def build_pipeline(lang: str, morph: Optional[CachedMorph] = None) -> Language:
     nlp.add_pipe("testimony_cleanup")
     nlp.add_pipe("testimony_organs", config={"lang": lang})
     nlp.add_pipe("testimony_dates")
+    if lang == "kk":  # organ names grown over their noun phrase by case endings (pipeline.kazakh_phrases)
+        nlp.add_pipe("testimony_kk_phrases")
     if lang == "ru":  # organ and district names grown to their noun phrase (pipeline.syntax)
         nlp.add_pipe("slovnet_syntax")
         nlp.add_pipe("testimony_phrases")
+        nlp.add_pipe("testimony_type_words")  # after the parse, which would climb from "г." into the clause
     nlp.add_pipe("testimony_normalize", config={"lang": lang})
     morph = morph or CachedMorph()
     nlp.get_pipe("testimony_cleanup").morph = morph

@@ -1,0 +1,43 @@
+"""Bounds of a person's name in Kazakh text from its case endings (pipeline.kazakh_names); our own sentences."""
+
+import pytest
+
+from pipeline import kazakh_names
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from pipeline.entities import build_pipeline
+
+    return build_pipeline("kk")
+
+
+def _people(nlp, text):
+    return [(e.text, e._.normalized) for e in nlp(text).ents if e.label_ == "PERSON"]
+
+
+@pytest.mark.parametrize("text, surface, normalized", [
+    ("Мен Сәуле Жұмабекқызы Оразбаевамен бір баракта болдым.", "Сәуле Жұмабекқызы Оразбаевамен",
+     "Оразбаева Сәуле Жұмабекқызы"),
+    ("Тергеуші Айгүл Темірбекқызы Сапарованы түнде шақырды.", "Айгүл Темірбекқызы Сапарованы",
+     "Сапарова Айгүл Темірбекқызы"),
+    ("Анықтама Мұсабаева Қалиманың сұрауы бойынша берілді.", "Мұсабаева Қалиманың", "Мұсабаева Қалима"),
+    ("Хатты Мәриям Ахметқызына бердім.", "Мәриям Ахметқызына", "Мәриям Ахметқызы"),
+    ("Азамат Нұрланов 1937 жылы тұтқындалды.", "Азамат Нұрланов", "Нұрланов Азамат"),
+])
+def test_name_takes_its_inflected_last_word_and_loses_the_role_before_it(nlp, text, surface, normalized):
+    assert (surface, normalized) in _people(nlp, text)
+
+
+@pytest.mark.parametrize("text, place", [
+    ("Оспанова Алматыда тұрды.", "Алматы"),  # a locative is the place's, not the name's
+    ("Ахметова Семейге жер аударылды.", "Семей"),  # so is a dative of an unknown word
+])
+def test_place_after_a_surname_stays_a_place(nlp, text, place):
+    doc = nlp(text)
+    assert ("PLACE", place) in [(e.label_, e._.normalized) for e in doc.ents]
+
+
+def test_role_words_and_pronouns():
+    assert kazakh_names.is_role_word("Тергеуші") and kazakh_names.is_role_word("Біз")
+    assert not kazakh_names.is_role_word("Бибігүл") and not kazakh_names.is_role_word("Ербол")
