@@ -74,9 +74,9 @@ def _continues_on_next_line(morph, last: str, first: str, label: str) -> bool:
         return False
     first_parses = _parses(morph, first)
     last_parses = _parses(morph, last)
-    if first[:1].isupper():
+    if first[:1].isupper():  # a genitive, an adjective, an abbreviation ("НКВД"), or a word unknown
         return not first_parses or any(p.tag.case == "gent" or p.tag.POS == "ADJF" for p in first_parses) \
-            or first.isupper()
+            or first.isupper() and len(first) <= 5
     if first.lower() in ("при", "по", "и"):
         return label == "ORG"
     if any(p.tag.POS in ("ADJF", "PRTF") for p in last_parses):
@@ -227,12 +227,61 @@ def with_type_word(ent: Span) -> Span:
     return span if span is not None and span.end == ent.end else ent
 
 
-@Language.component("testimony_type_words")
-def add_type_words(doc: Doc) -> Doc:
-    """Every PLACE with the abbreviated settlement type before it, where no other entity holds it."""
-    ents: list = []
-    for ent in doc.ents:
-        grown = with_type_word(ent)
-        ents.append(grown if not ents or ents[-1].end <= grown.start else ent)
-    doc.ents = ents
-    return doc
+class FinalBounds:
+    """The last word on a span's bounds, after the parse has grown names: a place or body still ends
+    at a form's line break ("ДОЛИНСКИЙ ИТЛ НКВД" / "СПРАВКА № 3051"), and a PLACE takes the
+    abbreviated settlement type before it, where no other entity holds it (the parse would climb from
+    "г." into the clause)."""
+
+    def __init__(self, morph):
+        self.morph = morph
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents: list = []
+        for ent in doc.ents:
+            ent = cut_at_line_end(self.morph, ent)
+            if ent is None:
+                continue
+            grown = with_type_word(ent)
+            ents.append(grown if not ents or ents[-1].end <= grown.start else ent)
+        doc.ents = ents
+        return doc
+
+
+@Language.factory("testimony_final_bounds")
+def make_final_bounds(nlp: Language, name: str) -> FinalBounds:
+    from pipeline.russian import load_morph
+
+    ner = nlp.get_pipe("slovnet_ner") if "slovnet_ner" in nlp.pipe_names else None
+    return FinalBounds(getattr(ner, "morph", None) or load_morph())
+
+
+# The last word of a place that governs a named region after it ("АССР | Немцев Поволжья").
+_REGION_HEAD = re.compile(r"^(?:асср|сср|рсфср|республик|област|обл$|район|р-н|кра[йяюе]$|округ|губерни|уезд|волост)")
+
+
+def _genitive(morph, word: str) -> bool:
+    parses = _parses(morph, word)
+    return word.isupper() or not parses or any(p.tag.case in ("gent", "gen2") for p in parses)
+
+
+def join_genitive_dependents(morph, ents: list) -> list:
+    """A body or a region and the named place (or, after a body, the body) in the genitive right after
+    it are one name, as the conventions want them flat: "КП(б) | Казахстана", "АССР | Немцев |
+    Поволжья", "Информационного центра | МВД Республики Казахстан". A town and its region stay two
+    ("с. Малин | Киевской области")."""
+    out: list = []
+    joined = False  # the last one kept is itself a head with its dependent: it takes more ("Поволжья")
+    for ent in ents:
+        prev = out[-1] if out else None
+        right = ("PLACE", "ORG") if prev is not None and prev.label_ == "ORG" else ("PLACE",)
+        if prev is not None and ent.label_ in right and prev.label_ in ("ORG", "PLACE") \
+                and ent.doc.text[prev.end_char : ent.start_char] == " " and ent[0].text[:1].isupper() \
+                and _genitive(morph, ent[0].text) \
+                and (prev.label_ == "ORG" or joined or _REGION_HEAD.match(prev[-1].lower_)):
+            out[-1] = Span(ent.doc, prev.start, ent.end, label=prev.label_)
+            joined = True
+            continue
+        out.append(ent)
+        joined = False
+    return out

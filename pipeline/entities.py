@@ -154,6 +154,8 @@ class EntityCleanup:
             if ents and ents[-1].end > ent.start:
                 continue  # the name before grew over it
             ents.append(ent)
+        if russian:
+            ents = boundaries.join_genitive_dependents(self.morph, ents)
         doc.ents = kazakh_names.names_by_patronymic(doc, ents) if doc.lang_ == "kk" else ents
         return doc
 
@@ -482,7 +484,7 @@ def build_pipeline(lang: str, morph: Optional[CachedMorph] = None) -> Language:
     if lang == "ru":  # organ and district names grown to their noun phrase (pipeline.syntax)
         nlp.add_pipe("slovnet_syntax")
         nlp.add_pipe("testimony_phrases")
-        nlp.add_pipe("testimony_type_words")  # after the parse, which would climb from "г." into the clause
+        nlp.add_pipe("testimony_final_bounds")  # line breaks and "г." once more, after the parse
     nlp.add_pipe("testimony_normalize", config={"lang": lang})
     morph = morph or CachedMorph()
     nlp.get_pipe("testimony_cleanup").morph = morph

@@ -93,7 +93,9 @@ def make_organ_rules(nlp: Language, name: str, lang: str):
         spans = []
         for start, end in find_organs(doc.text, lang):
             span = doc.char_span(start, end, label="ORG", alignment_mode="expand")
-            if span is not None:
+            # a body's name already whole in a longer ORG ("МВД Республики Казахстан") stays whole
+            if span is not None and not any(e.label_ == "ORG" and e.start <= span.start and span.end <= e.end
+                                            for e in doc.ents):
                 spans.append(span)
         if spans:
             kept = [e for e in doc.ents if not any(e.start < s.end and s.start < e.end for s in spans)]

@@ -369,9 +369,16 @@ class Phrase:
                 found |= self.collect(j, "ORG")
         while first - 1 in found:
             first -= 1
-        while last + 1 in found:
-            last += 1
-        return first, last
+        while True:
+            if last + 1 in found:
+                last += 1
+                continue
+            j = last + 1  # adjectives the parser hung elsewhere before a dependent it took:
+            while j < len(self.words) and self.words[j].pos == "ADJ" and j not in self.blocked:
+                j += 1  # "район | Хакасской автономной | области"
+            if j == last + 1 or j not in found:
+                return first, last
+            last = j
 
     def climb(self, head: int, label: str) -> Tuple[int, str]:
         """From an entity's head word up through the organ / district words it depends on:

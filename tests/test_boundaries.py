@@ -130,3 +130,28 @@ def test_kazakh_surname_and_given_name_are_a_person_not_a_place(nlp_kk, text, pe
 ])
 def test_surname_with_initials_takes_case_and_gender_from_its_clause(nlp, text, person):
     assert [n for lab, _, n in _ents(nlp, text) if lab == "PERSON"][:1] == [person]
+
+
+@pytest.mark.parametrize("text, label, norm", [
+    ("Анкета члена ВКП(б) Казахстана изъята.", "ORG", "ВКП(б) Казахстана"),
+    ("Семью выселили из АССР Немцев Поволжья осенью.", "PLACE", "АССР Немцев Поволжья"),
+    ("Запрос направлен в Информационный центр МВД Республики Казахстан.", "ORG",
+     "Информационный центр МВД Республики Казахстан"),
+    ("Сослана в Туруханский район Красноярского края.", "PLACE", "Туруханский район Красноярского края"),
+])
+def test_named_dependent_in_the_genitive_joins_its_head(nlp, text, label, norm):
+    found = _ents(nlp, text)
+    assert (label, norm) in [(lab, n) for lab, _, n in found]
+
+
+@pytest.mark.parametrize("text, places", [
+    ("Этап Москва – Караганда прибыл в июне.", ["Москва", "Караганда"]),  # a route, not a double name
+    ("Уроженка с. Малин Киевской области.", ["Малин", "Киевская область"]),  # a town and its region: two
+])
+def test_places_side_by_side_stay_apart(nlp, text, places):
+    assert [n for lab, _, n in _ents(nlp, text) if lab == "PLACE"] == places
+
+
+def test_heading_ends_at_its_line(nlp):
+    found = _ents(nlp, "ЖЕЗКАЗГАНСКИЙ ИТЛ МВД\nПРОТОКОЛ № 17\n\nСлушали дело Ивановой.")
+    assert [s for lab, s, _ in found if lab == "ORG"] == ["ЖЕЗКАЗГАНСКИЙ ИТЛ МВД"]

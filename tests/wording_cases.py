@@ -40,15 +40,11 @@ def _group(prefix: str, rows: list) -> list[Case]:
 # Remove an entry once the case passes: the marks are strict, so a fixed case fails as XPASS until then.
 XFAIL: dict[str, str] = {
     "org-07": "issue 14 class 1: the ORG stops at the bracket, 'ВКП(б'",
-    "org-08": "issue 14 class 1: 'КП(б)' alone, 'Казахстана' a PLACE",
-    "org-13": "issue 14 class 1: the centre, 'МВД' and a PLACE 'Республики Казахстан' apart",
     "org-23": "issue 14 class 1: 'Наркомземе Казахской ССР' taken for a PLACE",
     "org-25": "issue 14 class 1: 'Народный суд' alone, 'Акмолинска' a PLACE",
     "org-32": "issue 14 class 1 (kk): the ORG stops at the bracket, 'БК'",
     "org-38": "issue 14 class 1: 'ДКНБ' alone, 'Карагандинской области' a PLACE",
-    "place-11": "issue 14 class 2: 'АССР', 'Немцев', 'Поволжья' three PLACEs",
     "place-12": "issue 14 class 2: 'г.' left out of the span; 'Новый город' (part of a street address) a PLACE",
-    "place-16": "issue 14 class 2: 'Ширинский район' and 'Хакасской' apart",
     "place-20": "issue 14 class 5 (kk): 'Зайсан ауданы' normalised to 'Зайсан ауда'",
     "place-23": "issue 14 class 5 (kk): 'Қарабалық ауданындағы' keeps its ending",
     "dsur-07": "issue 14 class 3 (kk): only 'Нұрпейісова'",
