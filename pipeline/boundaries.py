@@ -52,9 +52,11 @@ def is_organisation_word(morph, word: str) -> bool:
 
 
 def as_organisation(morph, ent: Span) -> Span:
-    """A PERSON or PLACE of one word that the dictionary knows as an organisation becomes an ORG."""
+    """A PERSON or PLACE of one word that the dictionary knows as an organisation becomes an ORG, and
+    so does a PLACE headed by one ("Наркомземе Казахской ССР")."""
     words = [t for t in ent if t.is_alpha]
-    if ent.label_ in ("PERSON", "PLACE") and len(words) == 1 and is_organisation_word(morph, words[0].text):
+    one = len(words) == 1 and ent.label_ in ("PERSON", "PLACE")
+    if (one or words and ent.label_ == "PLACE") and is_organisation_word(morph, words[0].text):
         return Span(ent.doc, ent.start, ent.end, label="ORG")
     return ent
 
@@ -285,3 +287,33 @@ def join_genitive_dependents(morph, ents: list) -> list:
         out.append(ent)
         joined = False
     return out
+
+
+_PARTY_BRACKET = re.compile(r"^(?:\)|\([а-яәa-z]\)[А-ЯЁӘҒҚҢӨҰҮҺІ]*)")
+
+
+def with_party_bracket(ent: Span) -> Span:
+    """An ORG cut at the bracket of a party's name: "ВКП(б" + ")", "БК" + "(б)П"."""
+    if ent.label_ != "ORG":
+        return ent
+    text = ent.doc.text
+    m = _PARTY_BRACKET.match(text[ent.end_char : ent.end_char + 12])
+    if not m or (m.group(0) == ")") != (ent.text.count("(") > ent.text.count(")")):
+        return ent
+    span = ent.doc.char_span(ent.start_char, ent.end_char + m.end(), label="ORG", alignment_mode="expand")
+    return span if span is not None else ent
+
+
+# Streets are named after people and towns; the conventions tag only the city of an address.
+_STREET_BEFORE = re.compile(r"(?:\b(?:ул|пр|пер|пл|просп|бульв|наб|туп)\.\s?|\b(?:улиц|проспект|переул|площад)\w*\s)$",
+                            re.IGNORECASE)
+_STREET_AFTER = re.compile(r"^\s(?:көшес|даңғыл)", re.IGNORECASE)
+
+
+def is_street_name(ent: Span) -> bool:
+    """ "ул. Карла Маркса", "по улице Ленина", "Абай көшесі": the name of a street, no person or place."""
+    if ent.label_ not in ("PERSON", "PLACE"):
+        return False
+    text = ent.doc.text
+    return bool(_STREET_BEFORE.search(text[max(0, ent.start_char - 12) : ent.start_char])
+                or _STREET_AFTER.match(text[ent.end_char : ent.end_char + 10]))

@@ -106,6 +106,8 @@ class EntityCleanup:
             if ent is None:
                 continue
             ent = boundaries.as_person(ent)
+            if boundaries.is_street_name(ent):
+                continue
             if ent.label_ in ("PERSON", "PLACE"):
                 ent = _without_edge_words(ent, NOT_NAMES)  # "Родины Тухачевского" -> "Тухачевского"
                 if ent is None or not ent.text[:1].isupper() or \
@@ -113,6 +115,7 @@ class EntityCleanup:
                     continue
             if ent.label_ == "ORG" and ent.text.lower().strip(" .") in NOT_ORGS:
                 continue
+            ent = boundaries.with_party_bracket(ent)  # "ВКП(б" + ")"
             if ent.label_ != "DATE":
                 ent = _without_frame_words(ent)
                 if ent is None or sum(ch.isalpha() for ch in ent.text) < 2:

@@ -55,6 +55,21 @@ KK_SETTLEMENT = {
 }
 KK_REGION_ABBR = {"обл": "облысы", "ауд": "ауданы"}
 
+# Kazakh region words, whose nominative is their possessive form ("Зайсан ауданы"): any case of them
+# ("ауданында", "ауданындағы", "облысының") names the region in that form.
+KK_REGION_WORDS = {"аудан": "ауданы", "облыс": "облысы", "губерния": "губерниясы", "уезд": "уезі",
+                   "болыс": "болысы", "округ": "округі", "өлке": "өлкесі"}
+
+
+def _kk_region_word(word: str) -> Optional[str]:
+    """ "ауданындағы" -> "ауданы", "облысының" -> "облысы"; None for any other word."""
+    low = word.lower()
+    for stem, nominative in KK_REGION_WORDS.items():
+        if low.startswith(stem) and len(low) - len(stem) <= 7:
+            return _match_case(nominative, word)
+    return None
+
+
 # Kazakh toponyms that merely end like a case suffix (they guard the suffix stripper).
 KK_PLACES = set("""
 алматы астана қарағанды караганды семей ақмола акмола қызылорда кзыл-орда сарыарқа қазақстан
@@ -508,7 +523,7 @@ class Normalizer:
         toks = re.sub(r"(?<=\.)(?=[^\s.\-])", " ", text).split()
         if lang == "kk":
             if toks:
-                toks[-1] = kk_strip_case(toks[-1])
+                toks[-1] = _kk_region_word(toks[-1]) or kk_strip_case(toks[-1])
             toks = [KK_REGION_ABBR.get(t.lower().rstrip("."), t) for t in toks]
             kept = [t for t in toks if t.lower().rstrip(".") not in KK_SETTLEMENT]
             return " ".join(kept or toks)

@@ -155,3 +155,19 @@ def test_places_side_by_side_stay_apart(nlp, text, places):
 def test_heading_ends_at_its_line(nlp):
     found = _ents(nlp, "ЖЕЗКАЗГАНСКИЙ ИТЛ МВД\nПРОТОКОЛ № 17\n\nСлушали дело Ивановой.")
     assert [s for lab, s, _ in found if lab == "ORG"] == ["ЖЕЗКАЗГАНСКИЙ ИТЛ МВД"]
+
+
+@pytest.mark.parametrize("text", [
+    "Проживала по ул. Розы Люксембург, 7, в г. Омске.",
+    "Жил на улице Пушкина в Караганде.",
+])
+def test_street_named_after_a_person_is_no_entity(nlp, text):
+    assert [lab for lab, _, _ in _ents(nlp, text)] == ["PLACE"]
+
+
+@pytest.mark.parametrize("text, org", [
+    ("Он вступил в ВКП(б) в 1929 году.", "ВКП(б)"),
+    ("До ареста служил в Наркомпросе Казахской ССР.", "Наркомпрос Казахской ССР"),
+])
+def test_party_bracket_and_people_s_commissariats(nlp, text, org):
+    assert ("ORG", org) in [(lab, n) for lab, _, n in _ents(nlp, text)]

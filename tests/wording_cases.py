@@ -39,20 +39,14 @@ def _group(prefix: str, rows: list) -> list[Case]:
 # What today's pipeline gets wrong, by case id (what it gives instead: /tmp/brief/wording_failures.md).
 # Remove an entry once the case passes: the marks are strict, so a fixed case fails as XPASS until then.
 XFAIL: dict[str, str] = {
-    "org-07": "issue 14 class 1: the ORG stops at the bracket, 'ВКП(б'",
-    "org-23": "issue 14 class 1: 'Наркомземе Казахской ССР' taken for a PLACE",
     "org-25": "issue 14 class 1: 'Народный суд' alone, 'Акмолинска' a PLACE",
-    "org-32": "issue 14 class 1 (kk): the ORG stops at the bracket, 'БК'",
     "org-38": "issue 14 class 1: 'ДКНБ' alone, 'Карагандинской области' a PLACE",
     "place-12": "issue 14 class 2: 'г.' left out of the span; 'Новый город' (part of a street address) a PLACE",
-    "place-20": "issue 14 class 5 (kk): 'Зайсан ауданы' normalised to 'Зайсан ауда'",
-    "place-23": "issue 14 class 5 (kk): 'Қарабалық ауданындағы' keeps its ending",
     "dsur-07": "issue 14 class 3 (kk): only 'Нұрпейісова'",
     "dsur-21": "issue 14 class 3: the surname field is missed and the given name field 'Берта' tagged",
     "norm-19": "issue 14 class 5: genitive 'Гаврилова' ('он реабилитирован') read as a woman's",
     "norm-20": "issue 14 class 5: accusative 'Лунину' ('она прибыла') read as a man's",
     "date-29": "issue 14 class 6: 'году' left out of '1951-ом году'",
-    "notp-17": "issue 14 class 7: the street's name 'Карла Маркса' a PERSON; 'г.' left out of the PLACE",
 }
 
 # --------------------------------------------------------------------------- 1. organ names
