@@ -317,3 +317,25 @@ def is_street_name(ent: Span) -> bool:
     text = ent.doc.text
     return bool(_STREET_BEFORE.search(text[max(0, ent.start_char - 12) : ent.start_char])
                 or _STREET_AFTER.match(text[ent.end_char : ent.end_char + 10]))
+
+
+def without_trailing_predicate(morph, ent: Span) -> Optional[Span]:
+    """ "Сидоренко Принял", "Гомель Арестована": a name ends before a verb of the clause."""
+    end = ent.end
+    while end > ent.start and ent.doc[end - 1].is_alpha and is_predicate(morph, ent.doc[end - 1].text):
+        end -= 1
+    if end == ent.end:
+        return ent
+    return Span(ent.doc, ent.start, end, label=ent.label_) if end > ent.start else None
+
+
+def is_common_word(morph, ent: Span) -> bool:
+    """A one-word PERSON that the dictionary knows only as a common word ("Год" in a table's header):
+    no reading of it is a given name, surname or patronymic, and it is no place either."""
+    words = [t for t in ent if not t.is_space and not t.is_punct]
+    if ent.label_ != "PERSON" or len(words) != 1 or not words[0].is_alpha:
+        return False
+    low = words[0].lower_
+    if not _RU_WORD.match(low) or not morph.word_is_known(low):
+        return False
+    return not any(t in p.tag for p in morph.parse(low) for t in _NAME_TAGS + ("Geox", "Orgn"))

@@ -100,7 +100,9 @@ class EntityCleanup:
             ent = _within_one_cell(ent)
             if ent is not None and russian:  # read with the Russian dictionary (pipeline.boundaries)
                 ent = boundaries.cut_at_line_end(self.morph, ent)
-                if ent is not None and boundaries.is_lone_predicate(self.morph, ent):
+                ent = ent and boundaries.without_trailing_predicate(self.morph, ent)
+                if ent is not None and (boundaries.is_lone_predicate(self.morph, ent)
+                                        or boundaries.is_common_word(self.morph, ent)):
                     continue
                 ent = ent and boundaries.as_organisation(self.morph, ent)
             if ent is None:
@@ -130,8 +132,9 @@ class EntityCleanup:
                 if ent is None:
                     continue
                 ent = kazakh_names.with_last_part(ent)  # "Мұсабаева" + "Қалиманың"
-            if ent.label_ != "PERSON" and len(ent) == 1 and kk_strip_case(ent.text).lower() in GIVEN_NAMES:
-                ent = Span(doc, ent.start, ent.end, label="PERSON")  # "Зейнеп" is never a place
+            if ent.label_ != "PERSON" and len(ent) == 1 and (kk_strip_case(ent.text).lower() in GIVEN_NAMES
+                                                              or _after_kinship_word(ent)):
+                ent = Span(doc, ent.start, ent.end, label="PERSON")  # "Зейнеп", "анам Бибіжамал": no place
             if ent.label_ == "PERSON" and "\n" in ent.text:
                 ent = self._cut_at_line_break(ent)
                 if ent is None:
@@ -233,6 +236,17 @@ class EntityCleanup:
 @Language.factory("testimony_cleanup")
 def make_entity_cleanup(nlp: Language, name: str) -> EntityCleanup:
     return EntityCleanup()
+
+
+def _after_kinship_word(ent: Span) -> bool:
+    """ "анам Бибіжамал", "жары Гүлбахрам": right after a kinship word stands a person's name."""
+    i = ent.start - 1
+    while i >= 0 and ent.doc[i].is_space:  # a line break between them: "анам\nБибіжамал"
+        i -= 1
+    if i < 0:
+        return False
+    before = ent.doc[i]
+    return before.lower_ in LEADING_ROLES and before.is_lower and ent[0].is_title
 
 
 def _given_name_not_title(ent: Span) -> bool:

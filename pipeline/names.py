@@ -72,6 +72,7 @@ ROLE_WORDS = frozenset({
 LEADING_ROLES = frozenset({
     "күйеуі", "күйеуім", "әйелі", "анасы", "анам", "әкесі", "әкем", "ағасы", "апасы", "апа", "қызы",
     "баласы", "азамат", "азаматша", "жолдас", "жена", "муж", "мать", "отец", "сын", "дочь",
+    "жары", "жұбайы", "інісі", "сіңлісі", "қарындасы", "апам", "әпкесі", "ағам", "анасы", "шешесі", "шешем",
 })
 # Nouns that stand in apposition to a name and so share its case and gender ("выдана гражданке
 # Ивановой"); any other noun before a name governs it in the genitive ("жена Иванова").

@@ -153,6 +153,10 @@ _FEM_A_TABLE = {"а": [(["nomn"], "femn", "а")], "ы": [(["gent"], "femn", "а"
                 "е": [(["datv", "loct"], "femn", "а")], "у": [(["accs"], "femn", "а")], "ой": [(["ablt"], "femn", "а")]}
 
 
+# Russian pet-name suffixes in any case ("Ниночка", "Ниночкой", "Танюша", "Васенька").
+_PET_NAME = re.compile(r"(?:очк|ечк|еньк|оньк|юш|уш|ул|ус|юс)(?:а|и|е|у|ой|ою)$")
+
+
 def _cons_final(w: str) -> bool:
     return bool(w) and w[-1] not in VOWELS and w[-1] not in "ьй"
 
@@ -378,6 +382,8 @@ class Normalizer:
         if n == 1 and PATRONYMIC_END.search(words[0]):
             return ["patr"]  # "Ивановичу", "Петровне" alone
         if n == 1:
+            if _PET_NAME.search(words[0].lower()):
+                return ["name"]  # "Ниночка", "Танюша": a pet form is a given name
             return ["name" if self._name_score(words[0]) > self._surname_score(words[0]) else "surn"]
         a, b = words[0], words[1]
         swap = self._name_score(a) - self._surname_score(a) > self._name_score(b) - self._surname_score(b)
@@ -452,8 +458,9 @@ class Normalizer:
             _add(hyps, [case], genders, nom, weight - 0.05 * ("Fixd" in p.tag) + 0.05 * third)
         if role == "surn":
             self._surname_rules(lw, hyps)
-        else:
-            self._given_rules(lw, hyps)
+        elif not any(nom == lw and cg[0] == "nomn" for cg, (_, nom) in hyps.items()) or weight < 1.0:
+            self._given_rules(lw, hyps)  # a dictionary name in the nominative is one: the rules would
+            # read "Вера" as the genitive of a "Вер"
         return hyps
 
     @staticmethod

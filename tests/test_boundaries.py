@@ -5,6 +5,7 @@ model reads wrongly on archival pages.
 """
 
 import pytest
+from spacy.tokens import Span
 
 from pipeline import boundaries
 
@@ -171,3 +172,26 @@ def test_street_named_after_a_person_is_no_entity(nlp, text):
 ])
 def test_party_bracket_and_people_s_commissariats(nlp, text, org):
     assert ("ORG", org) in [(lab, n) for lab, _, n in _ents(nlp, text)]
+
+
+def test_name_ends_before_a_verb_of_its_clause(nlp):
+    found = _ents(nlp, "Этап сдал начальник конвоя Петренко Принял (подпись)")
+    assert ("PERSON", "Петренко") in [(lab, n) for lab, _, n in found]
+
+
+def test_one_common_word_is_no_person(nlp):
+    from pipeline.russian import load_morph
+
+    morph = load_morph()
+    doc = nlp.make_doc("Год рождения Иванов")
+    assert boundaries.is_common_word(morph, Span(doc, 0, 1, label="PERSON"))
+    assert not boundaries.is_common_word(morph, Span(doc, 2, 3, label="PERSON"))
+
+
+@pytest.mark.parametrize("word, name", [
+    ("Вера", "Вера"), ("Веру", "Вера"), ("Ниночкой", "Ниночка"), ("Танюше", "Танюша"), ("Васенькой", "Васенька"),
+])
+def test_a_given_name_alone_keeps_its_nominative(word, name):
+    from pipeline.normalize import normalize_person
+
+    assert normalize_person(word, "ru")["full"] == name

@@ -41,3 +41,11 @@ def test_place_after_a_surname_stays_a_place(nlp, text, place):
 def test_role_words_and_pronouns():
     assert kazakh_names.is_role_word("Тергеуші") and kazakh_names.is_role_word("Біз")
     assert not kazakh_names.is_role_word("Бибігүл") and not kazakh_names.is_role_word("Ербол")
+
+
+@pytest.mark.parametrize("text, person", [
+    ("Әкем колхозда істеді, анам\nСәулеш мектепте сабақ берді.", "Сәулеш"),
+    ("Ақынның жары Мәлиха 1938 жылы ұсталды.", "Мәлиха"),
+])
+def test_a_word_after_a_kinship_word_is_a_person(nlp, text, person):
+    assert person in [n for _, n in _people(nlp, text)]
