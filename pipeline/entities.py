@@ -402,6 +402,7 @@ class EntityNormalizer:
         return self._cache[key]
 
     def __call__(self, doc: Doc) -> Doc:
+        text = doc.text  # spaCy builds it anew on every access
         for ent in doc.ents:
             if ent.label_ == "DATE":
                 if ent._.normalized is None:  # restored from a spaCy Doc without the rule pass
@@ -410,7 +411,7 @@ class EntityNormalizer:
             ent._.normalized = self.cached(ent.label_, ent.text)
             if ent.label_ == "PERSON" and self.lang == "ru" and ent._.normalized:
                 if _surname_only(ent.text):  # "Антонову Е. И.": her accusative or his dative?
-                    context = _clause_before(doc.text, ent.start_char, ent.end_char)
+                    context = _clause_before(text, ent.start_char, ent.end_char)
                     ent._.normalized = self.normalizer.person(ent.text, "ru", context)["full"] or ent._.normalized
                 ent._.normalized = self._his_initials(ent, ent._.normalized)
         return doc

@@ -383,11 +383,13 @@ class Phrase:
     def climb(self, head: int, label: str) -> Tuple[int, str]:
         """From an entity's head word up through the organ / district words it depends on:
         "Акмолинской области" -> "прокуратура", "НКВД СССР" -> "совещание при"."""
+        seen = {head}
         while True:
             w = self.words[head]
             parent = w.head
-            if not 0 <= parent < len(self.words) or parent in self.blocked:
-                return head, label
+            if not 0 <= parent < len(self.words) or parent in self.blocked or parent in seen:
+                return head, label  # also a word that heads itself, or a cycle the parser made
+            seen.add(parent)
             kind = _kind(self.words[parent])
             if not kind or (kind == "PLACE" and (label == "ORG" or not self.named(parent))):
                 return head, label

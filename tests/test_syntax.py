@@ -163,3 +163,11 @@ def test_parser_shares_the_ner_vocabulary_and_vectors(nlp):
     for model in (syntax.morph, syntax.syntax):
         assert model.infer.encoder.words_vocab is ner.infer.encoder.words_vocab
         assert model.infer.model.emb.word.indexes.array is ner.infer.model.emb.word.indexes.array
+
+
+def test_a_word_that_heads_itself_or_a_cycle_ends_the_climb():
+    # the parser on text in capitals can make a word its own head, or two words each other's
+    own = Phrase([Word(0, 3, "суд", pos="NOUN", head=0, rel="flat")], set())
+    assert own.climb(0, "ORG") == (0, "ORG")
+    cycle = _words([("суда", "NOUN", "Gen", 1, "nmod"), ("коллегия", "NOUN", "Nom", 0, "nmod")])
+    assert Phrase(cycle, set()).climb(0, "ORG")[0] in (0, 1)
