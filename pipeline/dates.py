@@ -125,9 +125,11 @@ ORD = r"(?:-?(?:го|м|й))?"  # "1937-го года", "в 1937-м году"
 # fine: a year right before a town abbreviation is rare in these papers).
 RU_YEAR_WORD = (r"(?:(?P<birth>[гr]\.?\s?р\.|г/р|г\.\s?рожд\.|года\s+рождения)"
                 r"|г\.\s?г\.|гг\.?|[гr]\.|г(?!\w)|год(?:а|у|ом|ы|ов|ах)?(?!\w))")
-KK_YEAR_WORD = r"(?:жж\.|ж\.|ж(?!\w)|жыл(?![қк])[^\W\d_]{0,6}(?!\w))"  # not жылқы (horses)
+# A Kazakh ordinal ending written after the year's digits: "1995-інші жылы", "2020-сыншы жылдың"
+KK_YEAR_ORD = r"(?:-(?:сыншы|сінші|ыншы|інші|нші|ншы|шы|ші)\s*)?"
+KK_YEAR_WORD = KK_YEAR_ORD + r"(?:жж\.|ж\.|ж(?!\w)|жыл(?![қк])[^\W\d_]{0,6}(?!\w))"  # not жылқы (horses)
 YEAR_WORD = f"(?:{RU_YEAR_WORD}|{KK_YEAR_WORD})"
-KK_YEAR_LINK = r"(?:жылғы|жылгы|жылы|жылдың|жылдын|ж\.)"  # "1937 жылғы 15 тамыз"
+KK_YEAR_LINK = KK_YEAR_ORD + r"(?:жылғы|жылгы|жылы|жылдың|жылдын|ж\.)"  # "1937 жылғы 15 тамыз"
 Q_OPEN, Q_CLOSE = r"[«\"„“']", r"[»\"”“']"
 
 # Numbers right after these are references, not years ("Дело № 1937", "ф. 1937, д. 20").
