@@ -120,7 +120,7 @@ L = r"(?<![\w№])(?<!\d[.,/\-])"  # left edge of a number: not inside another n
 R = r"(?!\d)(?![.,/\-]\d)"  # right edge of a number
 DAY = r"(?P<day>[0-3]?\d)"
 YEAR = r"(?P<year>1[89]\d\d|20[0-3]\d)"
-ORD = r"(?:-?(?:го|м|й))?"  # "1937-го года", "в 1937-м году"
+ORD = r"(?:-?(?:го|ом|м|й))?"  # "1937-го года", "в 1937-м году", "в 1951-ом году"
 # Year words; longer alternatives first. "г." must not be the start of a word ("г. Омск" is
 # fine: a year right before a town abbreviation is rare in these papers).
 RU_YEAR_WORD = (r"(?:(?P<birth>[гr]\.?\s?р\.|г/р|г\.\s?рожд\.|года\s+рождения)"

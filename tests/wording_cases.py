@@ -46,7 +46,6 @@ XFAIL: dict[str, str] = {
     "dsur-21": "issue 14 class 3: the surname field is missed and the given name field 'Берта' tagged",
     "norm-19": "issue 14 class 5: genitive 'Гаврилова' ('он реабилитирован') read as a woman's",
     "norm-20": "issue 14 class 5: accusative 'Лунину' ('она прибыла') read as a man's",
-    "date-29": "issue 14 class 6: 'году' left out of '1951-ом году'",
 }
 
 # --------------------------------------------------------------------------- 1. organ names
