@@ -305,8 +305,8 @@ def with_party_bracket(ent: Span) -> Span:
 
 
 # Streets are named after people and towns; the conventions tag only the city of an address.
-_STREET_BEFORE = re.compile(r"(?:\b(?:ул|пр|пер|пл|просп|бульв|наб|туп)\.\s?|\b(?:улиц|проспект|переул|площад)\w*\s)$",
-                            re.IGNORECASE)
+_STREET_BEFORE = re.compile(r"(?:\b(?:ул|пр|пер|пл|просп|бульв|наб|туп)\.\s?|\b(?:улиц|проспект|переул|площад)\w*\s)"
+                            r"(?-i:[А-ЯЁ][\w-]*\s){0,2}$", re.IGNORECASE)  # "ул. Розы | Люксембург"
 _STREET_AFTER = re.compile(r"^\s(?:көшес|даңғыл)", re.IGNORECASE)
 
 
@@ -315,7 +315,7 @@ def is_street_name(ent: Span) -> bool:
     if ent.label_ not in ("PERSON", "PLACE"):
         return False
     text = ent.doc.text
-    return bool(_STREET_BEFORE.search(text[max(0, ent.start_char - 12) : ent.start_char])
+    return bool(_STREET_BEFORE.search(text[max(0, ent.start_char - 30) : ent.start_char])
                 or _STREET_AFTER.match(text[ent.end_char : ent.end_char + 10]))
 
 
@@ -339,3 +339,41 @@ def is_common_word(morph, ent: Span) -> bool:
     if not _RU_WORD.match(low) or not morph.word_is_known(low):
         return False
     return not any(t in p.tag for p in morph.parse(low) for t in _NAME_TAGS + ("Geox", "Orgn"))
+
+
+def split_at_bracket(ent: Span) -> list:
+    """ "с. Гуссенбах (АССР НП)": a place and the region in brackets after it are two places."""
+    if ent.label_ != "PLACE" or "(" not in ent.text:
+        return [ent]
+    doc = ent.doc
+    at = next((t.i for t in ent if t.text == "("), None)
+    if at is None or at == ent.start:
+        return [ent]
+    left = Span(doc, ent.start, at, label="PLACE")
+    inner_end = next((t.i for t in doc[at + 1 : ent.end + 1] if t.text == ")"), ent.end)
+    inner = [t for t in doc[at + 1 : inner_end] if not t.is_space]
+    if not inner or not inner[0].text[:1].isupper():
+        return [left]
+    return [left, Span(doc, inner[0].i, inner[-1].i + 1, label="PLACE")]
+
+
+def is_dictionary_place(morph, word: str) -> bool:
+    """Every reading pymorphy3's dictionary has of the word is a place ("Тула", "Акмолинск"; not
+    "Калинин", also a surname, nor "Орёл", also a bird)."""
+    low = word.lower()
+    if not _RU_WORD.match(low) or not morph.word_is_known(low):
+        return False
+    return all("Geox" in p.tag for p in morph.parse(low))
+
+
+def dictionary_places(morph, doc: Doc, ents: list) -> list:
+    """Places the model left untagged where the dictionary knows nothing else by that name: the
+    columns of a list ("1907 Тула ОСО НКВД 5 л.") give a model no sentence to read them by."""
+    taken = {i for e in ents for i in range(e.start, e.end)}
+    found = []
+    for tok in doc:
+        if tok.i in taken or not (tok.is_alpha and tok.text[:1].isupper() and len(tok) > 2):
+            continue
+        if is_dictionary_place(morph, tok.text) and not _STREET_BEFORE.search(doc.text[max(0, tok.idx - 30) : tok.idx]):
+            found.append(Span(doc, tok.i, tok.i + 1, label="PLACE"))
+    return sorted(ents + found, key=lambda e: e.start) if found else ents

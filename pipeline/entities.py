@@ -96,7 +96,8 @@ class EntityCleanup:
         ents: list[Span] = []
         text = doc.text  # built anew on every access: read it once
         russian = doc.lang_ == "ru"
-        for ent in boundaries.join_double_surnames(list(doc.ents)):
+        found = [part for ent in doc.ents for part in boundaries.split_at_bracket(ent)]
+        for ent in boundaries.join_double_surnames(found):
             ent = _within_one_cell(ent)
             if ent is not None and russian:  # read with the Russian dictionary (pipeline.boundaries)
                 ent = boundaries.cut_at_line_end(self.morph, ent)
@@ -161,7 +162,7 @@ class EntityCleanup:
                 continue  # the name before grew over it
             ents.append(ent)
         if russian:
-            ents = boundaries.join_genitive_dependents(self.morph, ents)
+            ents = boundaries.join_genitive_dependents(self.morph, boundaries.dictionary_places(self.morph, doc, ents))
         doc.ents = kazakh_names.names_by_patronymic(doc, ents) if doc.lang_ == "kk" else ents
         return doc
 

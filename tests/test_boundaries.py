@@ -195,3 +195,19 @@ def test_a_given_name_alone_keeps_its_nominative(word, name):
     from pipeline.normalize import normalize_person
 
     assert normalize_person(word, "ru")["full"] == name
+
+
+def test_a_list_column_s_town_is_a_place_by_the_dictionary(nlp):
+    found = _ents(nlp, "7 Орлова Мария Петровна 1903 Рязань ОСО НКВД 8 л.")
+    assert ("PLACE", "Рязань") in [(lab, n) for lab, _, n in found]
+    assert [lab for lab, s, _ in _ents(nlp, "Калинин был в командировке.") if s == "Калинин"] == ["PERSON"]
+
+
+def test_a_region_in_brackets_is_a_place_of_its_own(nlp):
+    found = [(lab, n) for lab, _, n in _ents(nlp, "Родилась в с. Мариенталь (АССР Немцев Поволжья) в 1910 г.")]
+    assert ("PLACE", "Мариенталь") in found and ("PLACE", "АССР Немцев Поволжья") in found
+
+
+def test_a_region_with_a_hyphen_stays_in_the_body(nlp):
+    found = _ents(nlp, "Кем арестована: УНКВД по Северо-Казахстанской обл.")
+    assert ("ORG", "УНКВД по Северо-Казахстанской области") in [(lab, n) for lab, _, n in found]
