@@ -367,13 +367,18 @@ def is_dictionary_place(morph, word: str) -> bool:
 
 
 def dictionary_places(morph, doc: Doc, ents: list) -> list:
-    """Places the model left untagged where the dictionary knows nothing else by that name: the
-    columns of a list ("1907 Тула ОСО НКВД 5 л.") give a model no sentence to read them by."""
+    """Places (and enterprises) the model left untagged where the dictionary knows nothing else by
+    that name: the columns of a list ("1907 Тула ОСО НКВД 5 л.") give a model no sentence to read
+    them by, and a news model has not seen "на Уралмашзаводе"."""
     taken = {i for e in ents for i in range(e.start, e.end)}
     found = []
     for tok in doc:
-        if tok.i in taken or not (tok.is_alpha and tok.text[:1].isupper() and len(tok) > 2):
+        if tok.i in taken or not (_RU_WORD.match(tok.lower_) and tok.text[:1].isupper() and len(tok) > 2):
             continue
-        if is_dictionary_place(morph, tok.text) and not _STREET_BEFORE.search(doc.text[max(0, tok.idx - 30) : tok.idx]):
+        if _STREET_BEFORE.search(doc.text[max(0, tok.idx - 30) : tok.idx]):
+            continue
+        if is_dictionary_place(morph, tok.text):
             found.append(Span(doc, tok.i, tok.i + 1, label="PLACE"))
+        elif morph.word_is_known(tok.lower_) and is_organisation_word(morph, tok.text):
+            found.append(Span(doc, tok.i, tok.i + 1, label="ORG"))
     return sorted(ents + found, key=lambda e: e.start) if found else ents

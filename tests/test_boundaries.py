@@ -201,6 +201,8 @@ def test_a_list_column_s_town_is_a_place_by_the_dictionary(nlp):
     found = _ents(nlp, "7 Орлова Мария Петровна 1903 Рязань ОСО НКВД 8 л.")
     assert ("PLACE", "Рязань") in [(lab, n) for lab, _, n in found]
     assert [lab for lab, s, _ in _ents(nlp, "Калинин был в командировке.") if s == "Калинин"] == ["PERSON"]
+    assert ("ORG", "Уралмашзавод") in [(lab, n) for lab, _, n in _ents(nlp, "Отец работал инженером на Уралмашзаводе.")]
+    assert ("PLACE", "Алма-Ата") in [(lab, n) for lab, _, n in _ents(nlp, "18 сентября 1937 г., г. Алма-Ата")]
 
 
 def test_a_region_in_brackets_is_a_place_of_its_own(nlp):
