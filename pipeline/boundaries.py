@@ -382,3 +382,26 @@ def dictionary_places(morph, doc: Doc, ents: list) -> list:
         elif morph.word_is_known(tok.lower_) and is_organisation_word(morph, tok.text):
             found.append(Span(doc, tok.i, tok.i + 1, label="ORG"))
     return sorted(ents + found, key=lambda e: e.start) if found else ents
+
+
+_YEAR_AFTER_NAME = re.compile(r"^[ \t,]+(1[89]\d\d)(?=[ \t,.;]|$)")
+_ROW_NUMBER = re.compile(r"\s*[\[(|]?\s*\d{1,4}\s*[.)\]|]?\s*[\[|]?\s*")  # "3.", "12)", "1 [", "[4]"
+
+
+def birth_years_in_rows(doc: Doc, ents: list) -> list:
+    """(start, end, year) of a bare year right after a person's full name on a list's row ("3 Орлова
+    Мария Петровна 1903 Рязань ..."): a list of people gives the year of birth in the column after
+    the name. Only on rows (the name opens its line after a number) and only after two or more words
+    of a name, so "Иванов 1937 года ..." in prose is left to the date rules."""
+    out = []
+    text = doc.text
+    for ent in ents:
+        if ent.label_ != "PERSON" or len([t for t in ent if t.is_alpha]) < 2:
+            continue
+        line_start = text.rfind("\n", 0, ent.start_char) + 1
+        if not _ROW_NUMBER.fullmatch(text[line_start : ent.start_char]):
+            continue
+        m = _YEAR_AFTER_NAME.match(text[ent.end_char : ent.end_char + 12])
+        if m:
+            out.append((ent.end_char + m.start(1), ent.end_char + m.end(1), m.group(1)))
+    return out

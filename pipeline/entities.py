@@ -372,6 +372,11 @@ def add_rule_dates(doc: Doc) -> Doc:
         span._.normalized = match.normalized
         span._.confidence = match.confidence
         found.append(span)
+    for start, end, year in boundaries.birth_years_in_rows(doc, kept):  # "3 Орлова Мария Петровна 1903 ..."
+        span = doc.char_span(start, end, label="DATE")
+        if span is not None and not any(span.start < e.end and e.start < span.end for e in kept + found):
+            span._.normalized, span._.confidence = year, 0.6
+            found.append(span)
     doc.ents = filter_spans(kept + found)
     return doc
 

@@ -213,3 +213,17 @@ def test_a_region_in_brackets_is_a_place_of_its_own(nlp):
 def test_a_region_with_a_hyphen_stays_in_the_body(nlp):
     found = _ents(nlp, "Кем арестована: УНКВД по Северо-Казахстанской обл.")
     assert ("ORG", "УНКВД по Северо-Казахстанской области") in [(lab, n) for lab, _, n in found]
+
+
+def test_year_after_a_full_name_on_a_list_row_is_the_birth_year(nlp):
+    text = ("№ Фамилия, имя, отчество Год рожд. Откуда\n1 [Орлова Мария Петровна 1903 Рязань ОСО НКВД 8 л.\n"
+            "2. Кузнецова Анна Ильинична 1899 Москва\nВ 1937 году Смирнова Анна Петровна 1938 раз писала.")
+    dates = [(s, n) for lab, s, n in _ents(nlp, text) if lab == "DATE"]
+    assert ("1903", "1903") in dates and ("1899", "1899") in dates
+    assert ("1938", "1938") not in dates  # prose: the name does not open a numbered row
+
+
+def test_year_after_the_birth_label_with_place():
+    from pipeline.dates import find_dates
+
+    assert [(m.text, m.normalized) for m in find_dates("Год и место рождения: 1903, г. Гомель")] == [("1903", "1903")]
