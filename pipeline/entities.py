@@ -106,6 +106,8 @@ class EntityCleanup:
                                         or boundaries.is_common_word(self.morph, ent)):
                     continue
                 ent = ent and boundaries.as_organisation(self.morph, ent)
+            if ent is not None and ent.label_ == "PERSON" and "\n" in ent.text:
+                ent = self._cut_at_line_break(ent)  # first: "А. П. Котляревский\n\nЯ" is no stray letter
             if ent is None:
                 continue
             ent = boundaries.as_person(ent)
@@ -136,14 +138,12 @@ class EntityCleanup:
             if ent.label_ != "PERSON" and len(ent) == 1 and (kk_strip_case(ent.text).lower() in GIVEN_NAMES
                                                               or _after_kinship_word(ent)):
                 ent = Span(doc, ent.start, ent.end, label="PERSON")  # "Зейнеп", "анам Бибіжамал": no place
-            if ent.label_ == "PERSON" and "\n" in ent.text:
-                ent = self._cut_at_line_break(ent)
-                if ent is None:
-                    continue
             if ent.label_ == "PERSON" and len(ent) == 1 and _NEUTER_ADJECTIVE.search(ent.text):
                 continue  # "Акмолинское" (отделение): no name is a neuter adjective
             if ent.label_ == "PERSON" and _town_not_initial(ent):
                 ent = Span(doc, ent.start, ent.end, label="PLACE")  # "Место рождения Г. Житомир"
+            if ent.label_ == "PERSON" and _in_given_name_field(ent):
+                continue
             if ent.label_ == "PERSON" and russian:
                 ent = self._with_given_name(ent, ents)
             if ent.label_ == "PERSON":
@@ -237,6 +237,19 @@ class EntityCleanup:
 @Language.factory("testimony_cleanup")
 def make_entity_cleanup(nlp: Language, name: str) -> EntityCleanup:
     return EntityCleanup()
+
+
+_GIVEN_NAME_FIELDS = {"имя", "отчество"}
+
+
+def _in_given_name_field(ent: Span) -> bool:
+    """ "Имя Ева" on a card with its own surname field: the conventions tag only the surname field
+    (a combined "Имя, отчество Анна Петровна" field keeps its two words)."""
+    words = [t for t in ent if t.is_alpha]
+    i = ent.start - 1
+    while i >= 0 and (ent.doc[i].is_space or ent.doc[i].text in (":", "\t")):
+        i -= 1
+    return len(words) == 1 and i >= 0 and ent.doc[i].lower_ in _GIVEN_NAME_FIELDS
 
 
 def _after_kinship_word(ent: Span) -> bool:

@@ -382,8 +382,9 @@ class Normalizer:
         if n == 1 and PATRONYMIC_END.search(words[0]):
             return ["patr"]  # "Ивановичу", "Петровне" alone
         if n == 1:
-            if _PET_NAME.search(words[0].lower()):
-                return ["name"]  # "Ниночка", "Танюша": a pet form is a given name
+            known = self._known_tags(words[0])
+            if _PET_NAME.search(words[0].lower()) or known == {"Name"}:
+                return ["name"]  # "Ниночка", "Танюша": a pet form; "Ева": a dictionary name, no surname
             return ["name" if self._name_score(words[0]) > self._surname_score(words[0]) else "surn"]
         a, b = words[0], words[1]
         swap = self._name_score(a) - self._surname_score(a) > self._name_score(b) - self._surname_score(b)

@@ -227,3 +227,16 @@ def test_year_after_the_birth_label_with_place():
     from pipeline.dates import find_dates
 
     assert [(m.text, m.normalized) for m in find_dates("Год и место рождения: 1903, г. Гомель")] == [("1903", "1903")]
+
+
+def test_name_in_a_heading_before_a_paragraph_that_opens_with_a_pronoun(nlp):
+    found = _ents(nlp, "ВОСПОМИНАНИЯ\nИ. С. Вольский\n\nЯ, Вольский Иван Семенович, родился в Омске.")
+    assert ("PERSON", "Вольский И. С.") in [(lab, n) for lab, _, n in found]
+
+
+def test_card_s_given_name_field_is_not_tagged_but_a_combined_one_is(nlp):
+    people = [n for lab, _, n in _ents(nlp, "Фамилия Гольдман .\tИмя Ева\nОтчество Марковна\tГод рождения 1901")
+              if lab == "PERSON"]
+    assert "Ева" not in people
+    combined = _ents(nlp, "Фамилия Сейтова\nимя, отчество Күлпаш Ахметовна\nГод рождения 1907")
+    assert ("PERSON", "Күлпаш Ахметовна") in [(lab, s) for lab, s, _ in combined]
