@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -94,6 +95,16 @@ def _main_script(weighted: Iterable[tuple[str, int]]) -> str:
     return max(counts, key=counts.get)
 
 
+def _letters_script(letters: Sequence[str]) -> str:
+    """`_main_script` of letters of weight 1, counted with map() (it runs on every paragraph and line)."""
+    seen = Counter(map(_char_script, letters))
+    counts = {"latin": seen["latin"], "cyr": seen["cyr"], "other": seen["other"]}
+    return max(counts, key=counts.get)
+
+
+_char_script = lru_cache(maxsize=None)(_script_of)  # a pure function of one character
+
+
 def _garbled(text: str) -> bool:
     """A third of the words glue digits to letters ("5сһместег Алпа11а"): OCR garbage, no vote."""
     words = [w for w in text.split() if any(ch.isalpha() for ch in w)]
@@ -101,7 +112,7 @@ def _garbled(text: str) -> bool:
 
 
 def letter_count(text: str) -> int:
-    return sum(ch.isalpha() for ch in text)
+    return sum(map(str.isalpha, text))
 
 
 def normalize_for_detection(text: str) -> str:
@@ -136,16 +147,65 @@ def _ld_non_latin(ch: str) -> bool:
     return ch >= "\u0300" and unicode_block(ch) != "Latin Extended Additional"
 
 
+class _LDTable(dict):
+    """str.translate table of `_ld_char`, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = _ld_char(chr(code))
+        return value
+
+
+_LD_TABLE = _LDTable()
+_WORD_GRAMS_MAX = 200_000  # words whose n-grams a tagger keeps (a few tens of MB at most)
+
+
+def _word_ngrams(chars: str, known: dict) -> list:
+    """The known n-grams langdetect's NGram gives for `chars` (one word, maybe with the space after
+    it; characters already normalised), starting from its fresh buffer: the loop of
+    `langdetect.utils.ngram.NGram.add_char`/`get`, operation for operation."""
+    result = []
+    grams, capital = " ", False  # NGram's buffer and its capitalword flag
+    for ch in chars:
+        last = grams[-1]
+        if last == " ":
+            grams, capital = " ", False
+            if ch == " ":
+                continue
+        elif len(grams) >= NGram.N_GRAM:
+            grams = grams[1:]
+        grams += ch
+        if ch.isupper():
+            if last.isupper():
+                capital = True
+        else:
+            capital = False
+        if capital:
+            continue
+        for n in range(1, NGram.N_GRAM + 1):
+            if len(grams) < n:
+                break
+            w = grams[-n:]
+            if w != " " and w in known:
+                result.append(w)
+    return result
+
+
 class _QuickDetector(Detector):
     """langdetect's Detector with the same results, draw for draw, at about twice the speed.
 
     Its n-gram extraction normalises every character through a 300-entry table
     lookup and its sampling loop makes two method calls per draw; on a page of
     short lines that was most of the language tagging time. This subclass
-    memoises the per-character work and inlines the loop, keeping every
+    memoises the per-character work (and each word's n-grams) and inlines the loop, keeping every
     arithmetic operation and every call on the random generator in the same
     order (tests/test_language.py compares it with the stock Detector).
     """
+
+    def __init__(self, factory: DetectorFactory, word_grams: Optional[dict] = None):
+        super().__init__(factory)
+        # n-grams of a word, by (word, followed by a space): shared by the detectors of one
+        # factory (`LanguageTagger`), since a page repeats most of its words
+        self.word_grams = {} if word_grams is None else word_grams
 
     def cleaning_text(self) -> None:
         latin = non_latin = 0
@@ -158,32 +218,21 @@ class _QuickDetector(Detector):
             self.text = "".join(ch for ch in self.text if ch < "A" or "z" < ch)
 
     def _extract_ngrams(self) -> list:
-        known = self.word_lang_prob_map
-        result = []
-        grams, capital = " ", False  # NGram's buffer and its capitalword flag
-        for ch in self.text:
-            ch = _ld_char(ch)
-            last = grams[-1]
-            if last == " ":
-                grams, capital = " ", False
-                if ch == " ":
-                    continue
-            elif len(grams) >= NGram.N_GRAM:
-                grams = grams[1:]
-            grams += ch
-            if ch.isupper():
-                if last.isupper():
-                    capital = True
-            else:
-                capital = False
-            if capital:
-                continue
-            for n in range(1, NGram.N_GRAM + 1):
-                if len(grams) < n:
-                    break
-                w = grams[-n:]
-                if w != " " and w in known:
-                    result.append(w)
+        """langdetect's n-grams, word by word: its buffer starts afresh after every space, so a
+        word's n-grams (with the one ending in the space after it) depend on that word alone."""
+        known, memo = self.word_lang_prob_map, self.word_grams
+        result: list = []
+        words = self.text.translate(_LD_TABLE).split(" ")
+        last = len(words) - 1
+        for k, word in enumerate(words):
+            if word:
+                key = (word, k < last)
+                grams = memo.get(key)
+                if grams is None:
+                    if len(memo) >= _WORD_GRAMS_MAX:
+                        memo.clear()
+                    grams = memo[key] = _word_ngrams(word + " " if k < last else word, known)
+                result.extend(grams)
         return result
 
     def _detect_block(self) -> None:
@@ -266,17 +315,17 @@ class _Cues:
     def of(cls, norm: str, letters: list[str]) -> "_Cues":
         words = [w.strip(_PUNCT) for w in norm.lower().split()]
         words = [w for w in words if any(ch.isalpha() for ch in w)]
-        low = [ch.lower() for ch in letters]
+        low = "".join(letters).lower()  # the sets below hold Cyrillic letters: they lower-case one to one
         return cls(
             words=len(words),
-            kk=sum(ch in KK_ONLY for ch in letters),
-            kk_words=sum(any(ch in KK_ONLY for ch in w) for w in words),
-            rukk=sum(ch in RU_KK_ONLY for ch in letters),
-            uk_words=sum(w in UK_WORDS or any(ch in UK_LETTERS for ch in w) for w in words),
-            uk_only=sum(ch in UK_ONLY for ch in low),
+            kk=sum(map(KK_ONLY.__contains__, letters)),
+            kk_words=sum(not KK_ONLY.isdisjoint(w) for w in words),
+            rukk=sum(map(RU_KK_ONLY.__contains__, letters)),
+            uk_words=sum(w in UK_WORDS or not UK_LETTERS.isdisjoint(w) for w in words),
+            uk_only=sum(map(UK_ONLY.__contains__, low)),
             i_words=sum("і" in w for w in words),
-            be_only=sum(ch in BE_ONLY for ch in low),
-            be_lacks=sum(ch in BE_LACKS for ch in low),
+            be_only=sum(map(BE_ONLY.__contains__, low)),
+            be_lacks=sum(map(BE_LACKS.__contains__, low)),
             apostrophe=len(_APOSTROPHE_WORD.findall(norm)),
             be_marks=len(_BE_MARKS.findall(norm.lower())),
         )
@@ -320,6 +369,7 @@ class LanguageTagger:
         self._profiles = {c: _load_profile_json(c, profile_dir) for c in self._profiled}
         self._seed = seed
         self._factories: dict[tuple[str, ...], DetectorFactory] = {}
+        self._word_grams: dict[tuple[str, ...], dict] = {}  # per factory: `_QuickDetector.word_grams`
         self._factory = self._factory_for(self._profiled)  # every profile: n-gram coverage
         # Script of each candidate, from its profile's 1-grams: Latin-script text cannot be ru/kk.
         self._script = {c: LETTER_LANGUAGES[c] for c in self.candidates if c in LETTER_LANGUAGES}
@@ -339,7 +389,7 @@ class LanguageTagger:
         return self._factories[codes]
 
     def _probabilities(self, text: str, codes: tuple[str, ...]) -> list[tuple[str, float]]:
-        detector = _QuickDetector(self._factory_for(codes))
+        detector = _QuickDetector(self._factory_for(codes), self._word_grams.setdefault(codes, {}))
         detector.append(text)
         try:
             return [(p.lang, p.prob) for p in detector.get_probabilities()]
@@ -357,7 +407,7 @@ class LanguageTagger:
         n = len(letters)
         if n < MIN_LETTERS:
             return UND, 0.0
-        script = _main_script((ch, 1) for ch in letters)
+        script = _letters_script(letters)
         allowed = [c for c in self.candidates if self._script[c] == script]
         if not allowed:  # e.g. German text, no Latin-script candidate
             return UND, 0.9
@@ -434,7 +484,7 @@ class LanguageTagger:
             letters = [ch for ch in norm if ch.isalpha()]
             if not letters:
                 continue
-            if _main_script((ch, 1) for ch in letters) != "cyr":
+            if _letters_script(letters) != "cyr":
                 return False
             if any(ch in KK_ONLY for ch in letters):
                 with_kk += 1
