@@ -228,6 +228,27 @@ def test_quick_detector_matches_langdetect_draw_for_draw(parts):
         assert results[0] == results[1]
 
 
+_SHARED_GRAMS: dict = {}  # one memo of word n-grams across all examples, as a tagger keeps it
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_any_text | st.sampled_from(RU + KK + [DE, PL, UK, KK_PAGE]), min_size=1, max_size=4))
+def test_word_ngram_memo_gives_langdetects_ngrams(parts):
+    """A word's n-grams taken from the memo (filled by earlier texts) are the ones langdetect's
+    NGram gives in that text, in the same order."""
+    from langdetect.detector import Detector
+
+    from pipeline.language import _QuickDetector
+
+    text = normalize_for_detection(" ".join(parts))
+    factory = _factories()[0]
+    stock, quick = Detector(factory), _QuickDetector(factory, _SHARED_GRAMS.setdefault(id(factory), {}))
+    for detector in (stock, quick):
+        detector.append(text)
+        detector.cleaning_text()
+    assert quick._extract_ngrams() == stock._extract_ngrams()
+
+
 # --- issue 14: de, uk, pl, be are default candidates at no cost to Russian and Kazakh -------------
 
 RU_KK_PARAGRAPHS = RU + KK + [
