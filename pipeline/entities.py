@@ -59,12 +59,16 @@ NOT_NAMES = {
 }
 # Charges and kinds of place, not bodies: "ЧСИР" (member of a traitor's family), "СОЭ"
 # (socially dangerous element), a bare "ИТЛ" (a labour camp, unnamed)...
-NOT_ORGS = {"итл", "лагерь", "чсир", "соэ", "сопэ", "кра", "крд", "кртд", "кро", "пш", "шпионаж", "ксир"}
+NOT_ORGS = {"итл", "лагерь", "чсир", "соэ", "сопэ", "кра", "крд", "кртд", "кро", "пш", "шпионаж", "ксир",
+            "зк", "з/к", "з/к-", "тк"}  # "ЗК": a prisoner (заключённый), on his card's heading
 _WORDS = re.compile(r"[^\W\d_]+")
 # Headings and words of the document's own frame that models take for names or bodies.
 FRAME_WORDS = {
     "справка", "постановили", "слушали", "выписка", "протокол", "протокола", "копия", "верна", "нач",
     "анықтама", "анықтамасы", "мұрағат", "мұрағаттық", "восемь", "пять", "десять", "три", "сегіз",
+    # the kind of document a heading names
+    "свидетельство", "удостоверение", "постановление", "приговор", "заключение", "ходатайство", "заявление",
+    "анкета", "характеристика", "акт", "определение", "куәлік", "қаулы", "үкім",
 }
 
 
@@ -123,8 +127,8 @@ class EntityCleanup:
             ent = boundaries.with_party_bracket(ent)  # "ВКП(б" + ")"
             if ent.label_ != "DATE":
                 ent = _without_frame_words(ent)
-                if ent is None or sum(ch.isalpha() for ch in ent.text) < 2:
-                    continue
+                if ent is None or not any(len(w) > 1 for w in _WORDS.findall(ent.text)):
+                    continue  # "В-Г" (a list's letters), "Р. Д.": no word of a name
                 if ent.label_ == "PERSON" and _stray_letter(text, ent):
                     continue  # "Р дина", "Е Нач": OCR debris, not initials
             if len(ent) > 1 and ent[0].lower_ in LEADING_ROLES and ent.label_ == "PERSON" \

@@ -240,3 +240,17 @@ def test_card_s_given_name_field_is_not_tagged_but_a_combined_one_is(nlp):
     assert "Ева" not in people
     combined = _ents(nlp, "Фамилия Сейтова\nимя, отчество Күлпаш Ахметовна\nГод рождения 1907")
     assert ("PERSON", "Күлпаш Ахметовна") in [(lab, s) for lab, s, _ in combined]
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("СПИСОК УЗНИЦ (фрагмент, буквы Д-Ж)", "Д-Ж"),
+    ("СТЕПЛАГ МВД. ЛИЧНАЯ КАРТОЧКА ЗК 4-117", "ЗК"),
+    ("УДОСТОВЕРЕНИЕ\n\nВыдано Соловьевой Нине Павловне.", "УДОСТОВЕРЕНИЕ"),
+])
+def test_headings_letters_and_document_kinds_are_no_entities(nlp, text, absent):
+    assert absent not in [s for _, s, _ in _ents(nlp, text)]
+
+
+def test_special_board_without_при_is_one_org(nlp):
+    found = _ents(nlp, "4 [Орлова Мария Петровна 1903 Рязань осо НКВД 8 л.")
+    assert ("ORG", "осо НКВД") in [(lab, s) for lab, s, _ in found]
