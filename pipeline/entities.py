@@ -100,6 +100,7 @@ class EntityCleanup:
         ents: list[Span] = []
         text = doc.text  # built anew on every access: read it once
         russian = doc.lang_ == "ru"
+        uncased = _uncased(text)  # all in lower case: a capital tells nothing
         found = [part for ent in doc.ents for part in boundaries.split_at_bracket(ent)]
         for ent in boundaries.join_double_surnames(found):
             ent = _within_one_cell(ent)
@@ -119,7 +120,7 @@ class EntityCleanup:
                 continue
             if ent.label_ in ("PERSON", "PLACE"):
                 ent = _without_edge_words(ent, NOT_NAMES)  # "Родины Тухачевского" -> "Тухачевского"
-                if ent is None or not ent.text[:1].isupper() or \
+                if ent is None or not (ent.text[:1].isupper() or uncased) or \
                         any(w.lower() in NOT_NAMES for w in _WORDS.findall(ent.text)):
                     continue
             if ent.label_ == "ORG" and ent.text.lower().strip(" .") in NOT_ORGS:
@@ -244,6 +245,12 @@ def make_entity_cleanup(nlp: Language, name: str) -> EntityCleanup:
 
 
 _GIVEN_NAME_FIELDS = {"имя", "отчество"}
+
+
+def _uncased(text: str) -> bool:
+    """A text typed all in lower case (under 1 % of its letters capitals)."""
+    letters = sum(ch.isalpha() for ch in text)
+    return letters > 20 and sum(ch.isupper() for ch in text) < 0.01 * letters
 
 
 def _in_given_name_field(ent: Span) -> bool:

@@ -254,3 +254,10 @@ def test_headings_letters_and_document_kinds_are_no_entities(nlp, text, absent):
 def test_special_board_without_при_is_one_org(nlp):
     found = _ents(nlp, "4 [Орлова Мария Петровна 1903 Рязань осо НКВД 8 л.")
     assert ("ORG", "осо НКВД") in [(lab, s) for lab, s, _ in found]
+
+
+def test_text_typed_in_lower_case_keeps_its_names(nlp):
+    found = _ents(nlp, "справка выдана гражданке ивановой анне петровне, проживающей в городе омске, в том, что "
+                       "она реабилитирована.")
+    assert ("PERSON", "иванова анна петровна") in [(lab, n) for lab, _, n in found]
+    assert ("PLACE", "омск") in [(lab, n) for lab, _, n in found]
