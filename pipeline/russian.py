@@ -487,10 +487,47 @@ class _Tok:
         return self.end
 
 
-def _tokens(text: str) -> List[_Tok]:
+def _tokens(text: str, memo: Optional[dict] = None) -> List[_Tok]:
+    """razdel's tokens of `text`. With `memo` (piece -> its tokens), each piece (`_pieces`) is
+    tokenised once: a document repeats most of its words, and razdel is a third of the NER's time."""
     from razdel import tokenize
 
-    return [_Tok(t.start, t.stop, t.text) for t in tokenize(text)]
+    if memo is None:
+        return [_Tok(t.start, t.stop, t.text) for t in tokenize(text)]
+    out: List[_Tok] = []
+    for start, stop in _pieces(text):
+        piece = text[start:stop]
+        found = memo.get(piece)
+        if found is None:
+            if len(memo) >= _TOKEN_MEMO_MAX:
+                memo.clear()
+            found = memo[piece] = [(t.start, t.stop, t.text) for t in tokenize(piece)]
+        out.extend(_Tok(start + a, start + b, word) for a, b, word in found)
+    return out
+
+
+# razdel joins two atoms only where no space parts them, and its rules look one atom further
+# than the two only across one of these (Rule2112: "cho-|to", "1|.5", "1/|2"): a run of words is
+# tokenised alone when no word at its edges starts or ends with one
+_RULE2112_MARKS = frozenset("‑–—−-_.,/\\")
+_TOKEN_MEMO_MAX = 100_000  # pieces a SlovnetNER keeps (a few MB)
+_NON_SPACE = re.compile(r"\S+")
+
+
+def _pieces(text: str) -> Iterator[Tuple[int, int]]:
+    """(start, stop) of runs of words that razdel tokenises the same alone as in `text`: a run
+    ends at a space unless the word before it ends, or the word after it starts, with a mark of
+    `_RULE2112_MARKS` (then razdel's rule at that word's edge reads the atom beyond the space)."""
+    start = stop = -1
+    for m in _NON_SPACE.finditer(text):
+        if start < 0:
+            start = m.start()
+        elif text[stop - 1] not in _RULE2112_MARKS and text[m.start()] not in _RULE2112_MARKS:
+            yield start, stop
+            start = m.start()
+        stop = m.end()
+    if start >= 0:
+        yield start, stop
 
 
 class PostProcessor:
@@ -832,6 +869,7 @@ class SlovnetNER:
         self.morph = load_morph() if use_morph and (normalize or postprocess) else None
         self.normalizer = Normalizer(self.morph) if normalize else None
         self.postprocessor = PostProcessor(self.morph) if postprocess else None
+        self._token_memo: dict = {}  # `_tokens`: razdel's tokens of each piece of text met
 
     # text in, char spans out: usable without spaCy (the bench uses it too)
     def predict_texts(self, texts: Sequence[str]) -> List[List[CharSpan]]:
@@ -841,7 +879,7 @@ class SlovnetNER:
         from slovnet.bio import bio_spans
 
         views = [self.normalizer(text) if self.normalizer else text for text in texts]
-        tokens = [_tokens(view) for view in views]
+        tokens = [_tokens(view, self._token_memo) for view in views]
         jobs: List[Tuple[int, List[_Tok]]] = []  # (text index, the tokens of one chunk)
         for n, (view, toks) in enumerate(zip(views, tokens)):
             starts = [t.start for t in toks]

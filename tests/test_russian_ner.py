@@ -252,3 +252,30 @@ def test_long_text_is_chunked(nlp):
     people = [e for e in doc.ents if e.label_ == "PERSON"]
     assert len(people) == 400
     assert all(e.text == "Ковалёва Анна Ивановна" for e in people)
+
+
+# --- razdel's tokens through the memo of pieces (pipeline.russian._tokens) --------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TOKEN_MEMO: dict = {}  # shared by all examples, as a SlovnetNER keeps it
+_PIECE_TEXT = st.text(alphabet=list("аБвёXyz019 \n\t\u00a0‑–—−-_.,/\\!?()«»:;%*+№…\"'Δσ"), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECE_TEXT | st.sampled_from(["г.", "т. е.", "1937-1938", "3,5", "1/2", "ВКП(б)", "- уверен"]),
+                max_size=5))
+def test_tokens_through_the_memo_are_razdels(parts):
+    """Pieces tokenised alone and remembered give razdel's tokens of the whole text: a dash, dot,
+    comma, slash or underscore at a word's edge ("а -б", "1. 5") ties it to its neighbour."""
+    text = " ".join(parts)
+    whole = [(t.start, t.end, t.text) for t in russian._tokens(text)]
+    assert [(t.start, t.end, t.text) for t in russian._tokens(text, _TOKEN_MEMO)] == whole
+
+
+def test_a_mark_at_a_word_edge_keeps_the_neighbour_in_its_piece():
+    """razdel joins "-б" in "а -б" (it reads "а" across the space) but not "-б" alone."""
+    assert [t.text for t in russian._tokens("а -б")] == ["а", "-б"]
+    assert list(russian._pieces("а -б в")) == [(0, 4), (5, 6)]
+    assert [t.text for t in russian._tokens("а -б в", {})] == ["а", "-б", "в"]
