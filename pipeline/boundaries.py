@@ -17,7 +17,7 @@ from typing import Optional
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline.names import GIVEN_NAMES, SURNAME_END, is_patronymic
+from pipeline.names import GIVEN_NAMES, SURNAME_END, SURNAME_OV_NOMINATIVE, is_patronymic
 from pipeline.normalize import kk_strip_case
 
 # Parts of speech that never belong to a name: a verb, a participle, a gerund.
@@ -102,7 +102,6 @@ def cut_at_line_end(morph, ent: Span) -> Optional[Span]:
     return ent
 
 
-_KK_SURNAME = re.compile(r"(?:ов|ев|ин|ова|ева|ина)$")
 _DASH_GAP = re.compile(r"^(?: +[-–—] *| *[–—] *)$")
 
 
@@ -191,7 +190,7 @@ def as_person(ent: Span) -> Span:
     rest = [kk_strip_case(w).lower() for w in words[1:]]
     # in a Kazakh text a Russian-style surname in -ов/-ин leads only a person's name: no Kazakh
     # place is so named, and the given names after it are too many to list
-    kazakh_surname = ent.doc.lang_ == "kk" and bool(_KK_SURNAME.search(words[0].lower()))
+    kazakh_surname = ent.doc.lang_ == "kk" and bool(SURNAME_OV_NOMINATIVE.search(words[0].lower()))
     if kazakh_surname or any(w in GIVEN_NAMES for w in rest) or is_patronymic(words[-1]):
         return Span(ent.doc, ent.start, ent.end, label="PERSON")
     return ent

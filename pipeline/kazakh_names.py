@@ -15,7 +15,7 @@ from typing import Optional
 
 from spacy.tokens import Doc, Span
 
-from pipeline.names import GIVEN_NAMES, is_patronymic
+from pipeline.names import GIVEN_NAMES, PATR_TURKIC, SURNAME_OV_NOMINATIVE, is_patronymic
 from pipeline.normalize import kk_strip_case
 
 # Personal pronouns (all cases a sentence opens with) never start a name.
@@ -29,7 +29,10 @@ _AGENT_NOUN = re.compile(r"(?:шы|ші)$")
 # genitive, accusative, instrumental (locative and ablative ones are the places' own).
 # (the dative "Семейге", "Алматыға" is a place's as often: a given name in the dative must be a known one)
 _NAME_CASE = re.compile(r"(?:ның|нің|дың|дің|тың|тің|ны|ні|ды|ді|ты|ті|мен|бен|пен)$")
-_SURNAME = re.compile(r"(?:ов|ев|ин|ова|ева|ина|ұлы|қызы|улы|кызы)$")
+
+
+def _surname_or_patronymic(stem: str) -> bool:
+    return bool(SURNAME_OV_NOMINATIVE.search(stem) or PATR_TURKIC.search(stem))
 
 
 def _stem(word: str) -> str:
@@ -56,8 +59,8 @@ def _continues_name(words: list[str], nxt: str) -> bool:
     last = _stem(words[-1])
     stem = _stem(nxt)
     if is_patronymic(last):  # given name + patronymic, then the surname
-        return bool(_SURNAME.search(stem)) and not is_patronymic(stem)
-    if _SURNAME.search(last) and not is_patronymic(last) and len(words) <= 2:  # surname, then the given name
+        return bool(_surname_or_patronymic(stem)) and not is_patronymic(stem)
+    if _surname_or_patronymic(last) and not is_patronymic(last) and len(words) <= 2:  # surname, then the given name
         return stem in GIVEN_NAMES or bool(_NAME_CASE.search(nxt.lower())) and stem != nxt.lower()
     return False
 
@@ -71,7 +74,7 @@ def with_second_surname(ent: Span) -> Span:
     dash, nxt = doc[ent.end], doc[ent.end + 1]
     if dash.text not in ("-", "–", "—") or not (nxt.is_alpha and nxt.is_title):
         return ent
-    if not (_SURNAME.search(_stem(ent.text)) and _SURNAME.search(_stem(nxt.text))):
+    if not (_surname_or_patronymic(_stem(ent.text)) and _surname_or_patronymic(_stem(nxt.text))):
         return ent
     return Span(doc, ent.start, ent.end + 2, label="PERSON")
 

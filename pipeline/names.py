@@ -50,6 +50,9 @@ SURNAME_END = re.compile(
     re.I,
 )
 # Nominative gender of a surname: "Ахметова" is hers, "Ахметов" his.
+# A surname of the -ов/-ин family in the nominative, as Kazakh surnames are ("Оспанов", "Қасымова"):
+# in Kazakh text the case ending comes after it ("Оразбаевамен") and is stripped first.
+SURNAME_OV_NOMINATIVE = re.compile(r"(?:ов|ев|ёв|ин|ын)а?$")
 SURNAME_FEMN = ("ова", "ева", "ёва", "ина", "ына", "ская", "цкая", "ая")
 SURNAME_MASC = ("ов", "ев", "ёв", "ин", "ын", "ский", "цкий", "ой", "ый", "ий")
 
