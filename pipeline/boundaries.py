@@ -276,6 +276,11 @@ def join_genitive_dependents(morph, ents: list) -> list:
     for ent in ents:
         prev = out[-1] if out else None
         right = ("PLACE", "ORG") if prev is not None and prev.label_ == "ORG" else ("PLACE",)
+        if prev is not None and prev.label_ == "ORG" and ent.label_ == "PLACE" and prev[-1].is_upper \
+                and ent.doc.text[prev.end_char : ent.start_char].lower() == " по ":
+            out[-1] = Span(ent.doc, prev.start, ent.end, label="ORG")  # "ДКНБ | по | Карагандинской области"
+            joined = True
+            continue
         if prev is not None and ent.label_ in right and prev.label_ in ("ORG", "PLACE") \
                 and ent.doc.text[prev.end_char : ent.start_char] == " " and ent[0].text[:1].isupper() \
                 and _genitive(morph, ent[0].text) \
@@ -404,3 +409,19 @@ def birth_years_in_rows(doc: Doc, ents: list) -> list:
         if m:
             out.append((ent.end_char + m.start(1), ent.end_char + m.end(1), m.group(1)))
     return out
+
+
+# A card's surname field: "Фамилия<TAB>Левицкая-Гросс", "ФАМИЛИЯ: Кравец".
+_SURNAME_FIELD = re.compile(r"(?:^|(?<=[\t\n]))(?:Фамилия|ФАМИЛИЯ)\s*[:\t ]\s*"
+                            r"(?P<name>[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?|[А-ЯЁ]{2,}(?:-[А-ЯЁ]{2,})?)(?=[\s.,]|$)")
+
+
+def surname_fields(doc: Doc, ents: list) -> list:
+    """The value of a card's surname field is a PERSON (the conventions tag that field) where the
+    model tagged nothing there: a lone word in a form cell gives it no sentence to read."""
+    found = []
+    for m in _SURNAME_FIELD.finditer(doc.text):
+        span = doc.char_span(m.start("name"), m.end("name"), label="PERSON")
+        if span is not None and not any(span.start < e.end and e.start < span.end for e in ents):
+            found.append(span)
+    return sorted(ents + found, key=lambda e: e.start) if found else ents

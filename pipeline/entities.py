@@ -167,7 +167,8 @@ class EntityCleanup:
                 continue  # the name before grew over it
             ents.append(ent)
         if russian:
-            ents = boundaries.join_genitive_dependents(self.morph, boundaries.dictionary_places(self.morph, doc, ents))
+            ents = boundaries.dictionary_places(self.morph, doc, boundaries.surname_fields(doc, ents))
+            ents = boundaries.join_genitive_dependents(self.morph, ents)
         doc.ents = kazakh_names.names_by_patronymic(doc, ents) if doc.lang_ == "kk" else ents
         return doc
 

@@ -315,7 +315,7 @@ class Phrase:
         cases = self._case_words(child)
         if cases:
             return cases == ["при"] and parent_kind == "ORG" or \
-                cases == ["по"] and parent_kind == "ORG" and _kind(w) == "PLACE"
+                cases == ["по"] and parent_kind in ("ORG", "ORGNAME") and _kind(w) == "PLACE"  # "ДКНБ по ... области"
         # НКВД, ВКП(б): any case; other words must have a genitive reading in the dictionary too
         genitive = bool(_SHORT_ABBR.match(w.text) or _REGION_ABBR.match(w.text.lower())) \
             or w.feats.get("Case") == "Gen" and self.can_be_genitive(w.text)

@@ -261,3 +261,13 @@ def test_text_typed_in_lower_case_keeps_its_names(nlp):
                        "она реабилитирована.")
     assert ("PERSON", "иванова анна петровна") in [(lab, n) for lab, _, n in found]
     assert ("PLACE", "омск") in [(lab, n) for lab, _, n in found]
+
+
+def test_card_s_surname_field_is_a_person(nlp):
+    found = _ents(nlp, "УЧЁТНАЯ КАРТОЧКА\nФамилия\tБерензон-Кляйн\nИмя\tРоза")
+    assert ("PERSON", "Берензон-Кляйн") in [(lab, s) for lab, s, _ in found]
+
+
+def test_an_organ_abbreviation_takes_its_region_after_по(nlp):
+    found = _ents(nlp, "Дело хранится в архиве УКГБ по Павлодарской области.")
+    assert ("ORG", "УКГБ по Павлодарской области") in [(lab, s) for lab, s, _ in found]
