@@ -251,6 +251,8 @@ NAME_TAGS = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
 
 def _fix_homoglyphs(text: str) -> str:
     """Latin look-alikes inside mostly-Cyrillic words -> Cyrillic (same length)."""
+    if not _LAT.search(text):  # most pages: no Latin letter, no word to look at
+        return text
 
     def repl(m: re.Match) -> str:
         w = m.group(0)

@@ -279,3 +279,11 @@ def test_a_mark_at_a_word_edge_keeps_the_neighbour_in_its_piece():
     assert [t.text for t in russian._tokens("а -б")] == ["а", "-б"]
     assert list(russian._pieces("а -б в")) == [(0, 4), (5, 6)]
     assert [t.text for t in russian._tokens("а -б в", {})] == ["а", "-б", "в"]
+
+
+def test_homoglyphs_fixed_only_where_latin_letters_are():
+    """"Иванoв" (Latin o) is read as Cyrillic; a text with no Latin letter comes back as it is."""
+    assert russian._fix_homoglyphs("гр. Иванoв Пётр") == "гр. Иванов Пётр"
+    assert russian._fix_homoglyphs("Dr. Schmidt, гр. Иванов") == "Dr. Schmidt, гр. Иванов"
+    text = "гр. Иванов Пётр, 1901 г. р."
+    assert russian._fix_homoglyphs(text) is text
