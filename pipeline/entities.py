@@ -28,7 +28,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline import boundaries, dates, dates_other, kazakh_names, organs, syntax  # noqa: F401  (some register components)
+from pipeline import boundaries, dates, dates_other, kazakh_names, name_repair, organs, syntax  # noqa: F401
 from pipeline.errors import TestimonyError
 from pipeline.model import Entity, LanguageSpan, Page
 from pipeline.names import GIVEN_NAMES, LEADING_ROLES, UPPER as _UP
@@ -85,6 +85,7 @@ class EntityCleanup:
 
     def __init__(self, morph: Optional[CachedMorph] = None):
         self._morph = morph
+        self.counts = None  # normalize.WordCounts, shared by build_pipeline: picks among mended names
 
     @property
     def morph(self) -> CachedMorph:
@@ -169,6 +170,7 @@ class EntityCleanup:
         if russian:
             ents = boundaries.dictionary_places(self.morph, doc, boundaries.surname_fields(doc, ents))
             ents = boundaries.join_genitive_dependents(self.morph, ents)
+            ents, doc.user_data["mended_names"] = name_repair.with_mended_names(self.morph, doc, ents, self.counts)
         doc.ents = kazakh_names.names_by_patronymic(doc, ents) if doc.lang_ == "kk" else ents
         return doc
 
@@ -439,8 +441,9 @@ class EntityNormalizer:
                 if ent._.normalized is None:  # restored from a spaCy Doc without the rule pass
                     ent._.normalized = dates.normalize_date(ent.text, self.lang)
                 continue
-            ent._.normalized = self.cached(ent.label_, ent.text)
-            if ent.label_ == "PERSON" and self.lang == "ru" and ent._.normalized:
+            mended = doc.user_data.get("mended_names", {}).get((ent.start_char, ent.end_char))
+            ent._.normalized = self.cached(ent.label_, mended or ent.text)  # a name OCR broke (name_repair)
+            if ent.label_ == "PERSON" and self.lang == "ru" and ent._.normalized and not mended:
                 if _surname_only(ent.text):  # "Антонову Е. И.": her accusative or his dative?
                     context = _clause_before(text, ent.start_char, ent.end_char)
                     ent._.normalized = self.normalizer.person(ent.text, "ru", context)["full"] or ent._.normalized
@@ -536,8 +539,10 @@ def build_pipeline(lang: str, morph: Optional[CachedMorph] = None) -> Language:
         nlp.add_pipe("testimony_final_bounds")  # line breaks and "г." once more, after the parse
     nlp.add_pipe("testimony_normalize", config={"lang": lang})
     morph = morph or CachedMorph()
+    normalizer = Normalizer(morph)
     nlp.get_pipe("testimony_cleanup").morph = morph
-    nlp.get_pipe("testimony_normalize").normalizer = Normalizer(morph)
+    nlp.get_pipe("testimony_cleanup").counts = normalizer.counts
+    nlp.get_pipe("testimony_normalize").normalizer = normalizer
     return nlp
 
 

@@ -1,0 +1,59 @@
+"""Names OCR broke, mended by the dictionary (pipeline.name_repair); our own damaged names."""
+
+import pytest
+
+from pipeline import name_repair
+
+
+@pytest.fixture(scope="module")
+def morph():
+    from pipeline.russian import load_morph
+
+    return load_morph()
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from pipeline.entities import build_pipeline
+
+    return build_pipeline("ru")
+
+
+@pytest.fixture(scope="module")
+def counts():
+    from pipeline.normalize import WordCounts
+
+    return WordCounts()
+
+
+@pytest.mark.parametrize("damaged, mark, word", [
+    ("Евд. кия", "Name", "евдокия"),  # a letter read as a dot
+    ("ерафима", "Name", "серафима"),  # the first letter lost
+    ("Ильинична", "Patr", "ильинична"),  # whole already
+    ("!'етровна", "Patr", "петровна"),  # a letter read as marks
+    ("Ан а", "Name", None),  # too few letters: thirty names are one edit away
+    ("Ф.", "Name", None),
+])
+def test_damaged_letters_read_as_the_dictionary_word(morph, counts, damaged, mark, word):
+    assert name_repair.dictionary_word(morph, damaged, mark, counts) == word
+
+
+def test_without_word_counts_only_a_single_fit_is_taken(morph):
+    assert name_repair.dictionary_word(morph, "!'етровна", "Patr") is None  # петровна, етаровна
+    assert name_repair.dictionary_word(morph, "Сераф. ма", "Name") == "серафима"
+
+
+@pytest.mark.parametrize("text, surface, normalized", [
+    ("Фамилия, имя, отчество: Штейнберг Валент. на Марковна\n\nГод рождения 1902",
+     "Штейнберг Валент. на Марковна", "Штейнберг Валентина Марковна"),
+    ("12. Воробьева Евд. кия Ильинична, 1899 г.р., уроженка г. Орла.",
+     "Воробьева Евд. кия Ильинична", "Воробьева Евдокия Ильинична"),
+])
+def test_broken_name_on_a_card_or_list_is_one_person_with_the_mended_value(nlp, text, surface, normalized):
+    people = [(e.text, e._.normalized) for e in nlp(text).ents if e.label_ == "PERSON"]
+    assert (surface, normalized) in people
+
+
+def test_a_whole_name_is_left_to_the_model(nlp, morph):
+    doc = nlp.make_doc("Справка выдана Воробьевой Евдокии Ильиничне.")
+    assert name_repair.broken_names(morph, doc) == []
