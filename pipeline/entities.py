@@ -31,7 +31,8 @@ from spacy.util import filter_spans
 from pipeline import boundaries, dates, dates_other, kazakh_names, name_repair, organs, syntax  # noqa: F401
 from pipeline.errors import TestimonyError
 from pipeline.model import Entity, LanguageSpan, Page
-from pipeline.names import GIVEN_NAMES, LEADING_ROLES, UPPER as _UP
+from pipeline.name_context import gender_after
+from pipeline.names import GIVEN_NAMES, LEADING_ROLES, UPPER as _UP, surname_of_gender
 from pipeline.normalize import TITLES, CachedMorph, Normalizer, is_patronymic, kk_strip_case
 
 
@@ -447,6 +448,7 @@ class EntityNormalizer:
                 if _surname_only(ent.text):  # "Антонову Е. И.": her accusative or his dative?
                     context = _clause_before(text, ent.start_char, ent.end_char)
                     ent._.normalized = self.normalizer.person(ent.text, "ru", context)["full"] or ent._.normalized
+                    ent._.normalized = _gender_from_after(ent._.normalized, text[ent.end_char : ent.end_char + 120])
                 ent._.normalized = self._his_initials(ent, ent._.normalized)
         return doc
 
@@ -479,6 +481,15 @@ class EntityNormalizer:
             # "УНКВД по Харьковской обл." names the body in full: "... области"
             return _ORG_ABBREVIATIONS.sub("области", self.normalizer.org(text, self.lang)) or None
         return None
+
+
+def _gender_from_after(normalized: str, text_after: str) -> str:
+    """A surname alone or with initials in the gender a pronoun after it gives ("Лунину Е. М. ...,
+    она прибыла" is Лунина)."""
+    gender = gender_after(text_after)
+    surname, *rest = normalized.split(" ")
+    other = surname_of_gender(surname, gender) if gender else None
+    return " ".join([other, *rest]) if other else normalized
 
 
 def _surname_only(surface: str) -> bool:

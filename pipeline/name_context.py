@@ -105,3 +105,22 @@ def _has_subject(morph, verb, earlier: list[str]) -> bool:
                     and (verb.tag.gender is None or tag.gender == verb.tag.gender):
                 return True
     return False
+
+
+# Words after a name that refer back to it and carry its gender.
+_GENDERED_BACK = {"он": "m", "она": "f", "который": "m", "которая": "f", "которого": "m", "которой": "f",
+                  "которому": "m", "которую": "f", "ему": "m", "ей": "f", "им": "m", "ею": "f"}
+
+
+def gender_after(text_after: str) -> Optional[str]:
+    """ "Дело Гаврилова П. Н. пересмотрено, он реабилитирован": the first pronoun of the name's own
+    sentence after it that refers back tells its gender ('m' / 'f'); None when another capitalised
+    word (another name, maybe) comes first or the sentence ends."""
+    clause = re.split(r"\.\s|;|\n\n", text_after, maxsplit=1)[0][:100]
+    for word in _WORD.findall(clause):
+        low = word.lower()
+        if low in _GENDERED_BACK:
+            return _GENDERED_BACK[low]
+        if word[:1].isupper() and len(word) > 1 and not word.isupper():  # "ИТЛ", "НКВД" are no names
+            return None
+    return None

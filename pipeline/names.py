@@ -206,6 +206,27 @@ def kk_given_gender(word: str) -> Optional[str]:
     return None
 
 
+_OV_MASC = re.compile(r"^(.+(?:ов|ев|ёв|ин|ын))$")
+_OV_FEMN = re.compile(r"^(.+(?:ов|ев|ёв|ин|ын))а$")
+_SKY = re.compile(r"^(.+[сц]к)(ий|ая)$")
+
+
+def surname_of_gender(surname: str, gender: str) -> Optional[str]:
+    """The nominative surname of the -ов/-ин or -ский family in the other gender ("Гаврилова" ->
+    "Гаврилов" for "m", "Лунин" -> "Лунина" for "f"); None for a surname that has one form for
+    both ("Шапиро", "Гуревич") or is already of that gender."""
+    low = surname.lower()
+    if gender == "m" and (m := _OV_FEMN.match(low)):
+        out = m.group(1)
+    elif gender == "f" and _OV_MASC.match(low):
+        out = low + "а"
+    elif (m := _SKY.match(low)) and m.group(2) != ("ий" if gender == "m" else "ая"):
+        out = m.group(1) + ("ий" if gender == "m" else "ая")
+    else:
+        return None
+    return surname[0] + out[1:] if surname[:1].isupper() else out
+
+
 def gender_of_parts(surname: str, given: str, patronymic: str) -> Optional[str]:
     """'f' / 'm' from a nominative name's patronymic, surname ending or Kazakh given name; None when
     none of them says (pymorphy's view of a Russian given name is the caller's to add)."""

@@ -271,3 +271,20 @@ def test_card_s_surname_field_is_a_person(nlp):
 def test_an_organ_abbreviation_takes_its_region_after_по(nlp):
     found = _ents(nlp, "Дело хранится в архиве УКГБ по Павлодарской области.")
     assert ("ORG", "УКГБ по Павлодарской области") in [(lab, s) for lab, s, _ in found]
+
+
+@pytest.mark.parametrize("text, person", [
+    ("Дело Смирнова К. А. пересмотрено, он реабилитирован посмертно.", "Смирнов К. А."),
+    ("Приговорили Орлову Т. Ф. к 8 годам ИТЛ, она прибыла в Акмолинск в мае.", "Орлова Т. Ф."),
+    ("Дело Смирновой К. А. пересмотрено, её муж Смирнов реабилитирован.", "Смирнова К. А."),  # another name first
+])
+def test_a_pronoun_after_a_surname_with_initials_gives_its_gender(nlp, text, person):
+    assert [n for lab, _, n in _ents(nlp, text) if lab == "PERSON"][0] == person
+
+
+def test_surname_of_the_other_gender():
+    from pipeline.names import surname_of_gender
+
+    assert surname_of_gender("Гаврилова", "m") == "Гаврилов" and surname_of_gender("Лунин", "f") == "Лунина"
+    assert surname_of_gender("Бельский", "f") == "Бельская" and surname_of_gender("Гуревич", "f") is None
+    assert surname_of_gender("Лунина", "f") is None  # already hers

@@ -42,8 +42,6 @@ XFAIL: dict[str, str] = {
     "org-25": "issue 14 class 1: 'Народный суд' alone, 'Акмолинска' a PLACE",
     "place-12": "issue 14 class 2: 'г.' left out of the span; 'Новый город' (part of a street address) a PLACE",
     "dsur-07": "issue 14 class 3 (kk): only 'Нұрпейісова'",
-    "norm-19": "issue 14 class 5: genitive 'Гаврилова' ('он реабилитирован') read as a woman's",
-    "norm-20": "issue 14 class 5: accusative 'Лунину' ('она прибыла') read as a man's",
 }
 
 # --------------------------------------------------------------------------- 1. organ names
