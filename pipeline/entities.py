@@ -171,7 +171,9 @@ class EntityCleanup:
         if russian:
             ents = boundaries.dictionary_places(self.morph, doc, boundaries.surname_fields(doc, ents))
             ents = boundaries.join_genitive_dependents(self.morph, ents)
-            ents, doc.user_data["mended_names"] = name_repair.with_mended_names(self.morph, doc, ents, self.counts)
+            ents, mended = name_repair.with_mended_names(self.morph, doc, ents, self.counts)
+            ents = name_repair.with_mended_places(self.morph, ents, mended, self.counts)
+            doc.user_data["mended_names"] = mended
         doc.ents = kazakh_names.names_by_patronymic(doc, ents) if doc.lang_ == "kk" else ents
         return doc
 

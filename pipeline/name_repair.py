@@ -94,3 +94,41 @@ def with_mended_names(morph, doc: Doc, ents: list, counts=None) -> tuple[list, d
         ents = sorted([e for e in ents if e not in overlapping] + [span], key=lambda e: e.start)
         mended[(span.start_char, span.end_char)] = text
     return ents, mended
+
+
+def mended_place(morph, text: str, counts=None) -> Optional[str]:
+    """A town's name OCR broke, as the dictionary's place one edit away: "Акмолгнск" -> "Акмолинск",
+    "Днепро етровске" -> "Днепропетровске" (a letter lost to a space); None when the text is a known
+    word already, or no place (or several alike) is one edit away."""
+    words = text.split()
+    if not 1 <= len(words) <= 2 or not all(w.isalpha() for w in words):
+        return None
+    letters = "".join(words).lower()
+    if len(letters) < 5 or not re.fullmatch("[а-яё]+", letters) or morph.word_is_known(letters):
+        return None
+    if len(words) == 2 and all(morph.word_is_known(w.lower()) for w in words):
+        return None  # two words of their own, not one broken
+
+    def place(word: str) -> bool:
+        return morph.word_is_known(word) and all("Geox" in p.tag for p in morph.parse(word))
+
+    fits = sorted({w for w in _edits(letters) if place(w)})
+    if len(fits) > 1 and counts is not None:
+        fits.sort(key=counts, reverse=True)
+        fits = fits[:1] if counts(fits[0]) >= 10 * max(counts(fits[1]), 1) else fits
+    return fits[0].capitalize() if len(fits) == 1 else None
+
+
+def with_mended_places(morph, ents: list, mended: dict, counts=None) -> list:
+    """PLACE (or ORG) entities of one or two words, and one-word PERSONs with no surname's ending,
+    that read as a town's name OCR broke become PLACEs with the mended name for the normaliser (in
+    `mended`)."""
+    out = []
+    for ent in ents:
+        person = ent.label_ == "PERSON" and len(ent) == 1 and not SURNAME_END.search(ent.text.lower())
+        fixed = mended_place(morph, ent.text, counts) if ent.label_ in ("PLACE", "ORG") or person else None
+        if fixed:
+            ent = Span(ent.doc, ent.start, ent.end, label="PLACE")
+            mended[(ent.start_char, ent.end_char)] = fixed
+        out.append(ent)
+    return out

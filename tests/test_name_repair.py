@@ -57,3 +57,17 @@ def test_broken_name_on_a_card_or_list_is_one_person_with_the_mended_value(nlp, 
 def test_a_whole_name_is_left_to_the_model(nlp, morph):
     doc = nlp.make_doc("Справка выдана Воробьевой Евдокии Ильиничне.")
     assert name_repair.broken_names(morph, doc) == []
+
+
+@pytest.mark.parametrize("text, place", [
+    ("Мы прибыли в Акмолгнск в марте.", "Акмолинск"),  # a letter misread
+    ("Отец работал в Днепро етровске на заводе.", "Днепропетровск"),  # a letter lost to a space
+])
+def test_a_town_s_name_ocr_broke_is_a_place_with_the_mended_value(nlp, text, place):
+    assert ("PLACE", place) in [(e.label_, e._.normalized) for e in nlp(text).ents]
+
+
+def test_a_known_word_or_a_surname_is_not_mended_into_a_town(nlp, morph, counts):
+    assert name_repair.mended_place(morph, "Караганде", counts) is None  # a known word
+    assert name_repair.mended_place(morph, "Тулин", counts) == "Турин"  # one edit from a town, but:
+    assert [(e.label_, e._.normalized) for e in nlp("Его звали Тулин.").ents] == [("PERSON", "Тулин")]
