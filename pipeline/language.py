@@ -156,7 +156,7 @@ class _LDTable(dict):
 
 
 _LD_TABLE = _LDTable()
-_WORD_GRAMS_MAX = 200_000  # words whose n-grams a tagger keeps (a few tens of MB at most)
+_WORD_GRAMS_MAX = 20_000  # words whose n-grams a tagger keeps per factory (~1 KB each: ~20 MB at most)
 
 
 def _word_ngrams(chars: str, known: dict) -> list:

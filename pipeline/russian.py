@@ -512,7 +512,7 @@ def _tokens(text: str, memo: Optional[dict] = None) -> List[_Tok]:
 # than the two only across one of these (Rule2112: "cho-|to", "1|.5", "1/|2"): a run of words is
 # tokenised alone when no word at its edges starts or ends with one
 _RULE2112_MARKS = frozenset("‑–—−-_.,/\\")
-_TOKEN_MEMO_MAX = 100_000  # pieces a SlovnetNER keeps (a few MB)
+_TOKEN_MEMO_MAX = 50_000  # pieces a SlovnetNER keeps (~0.4 KB each: ~20 MB at most)
 _NON_SPACE = re.compile(r"\S+")
 
 

@@ -301,3 +301,20 @@ def test_a_russian_page_with_lines_is_split_by_letters_alone(tagger, monkeypatch
     monkeypatch.setattr(tagger, "detect", lambda t, f=tagger.detect: calls.append(t) or f(t))
     assert [s.lang for s in tagger.tag(page)] == ["ru"]
     assert len(calls) == 1
+
+
+def test_word_ngram_memo_stays_bounded(monkeypatch):
+    """A long batch cannot grow a worker's memo without end: full, it starts afresh, with the same n-grams."""
+    from langdetect.detector import Detector
+
+    import pipeline.language as language
+
+    monkeypatch.setattr(language, "_WORD_GRAMS_MAX", 3)
+    factory, memo = _factories()[0], {}
+    for text in ("Арестована органами НКВД в 1937 году", "Ол 1938 жылы Алматыда тұтқындалды"):
+        stock, quick = Detector(factory), language._QuickDetector(factory, memo)
+        for detector in (stock, quick):
+            detector.append(text)
+            detector.cleaning_text()
+        assert quick._extract_ngrams() == stock._extract_ngrams()
+        assert 0 < len(memo) <= 3

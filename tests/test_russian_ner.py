@@ -287,3 +287,13 @@ def test_homoglyphs_fixed_only_where_latin_letters_are():
     assert russian._fix_homoglyphs("Dr. Schmidt, гр. Иванов") == "Dr. Schmidt, гр. Иванов"
     text = "гр. Иванов Пётр, 1901 г. р."
     assert russian._fix_homoglyphs(text) is text
+
+
+def test_token_memo_stays_bounded(monkeypatch):
+    """Full, the memo of pieces starts afresh; the tokens are razdel's all the same."""
+    monkeypatch.setattr(russian, "_TOKEN_MEMO_MAX", 2)
+    memo: dict = {}
+    text = "Иванов И. И., 1901 г. р., уроженец с. Ивановка - арестован 5.XI.1937"
+    assert [(t.start, t.end, t.text) for t in russian._tokens(text, memo)] == \
+        [(t.start, t.end, t.text) for t in russian._tokens(text)]
+    assert 0 < len(memo) <= 2
