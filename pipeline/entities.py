@@ -480,6 +480,7 @@ class EntityNormalizer:
         if label == "PLACE":
             return self.normalizer.place(text, self.lang) or None
         if label == "ORG":
+            text = name_repair.mended_camp(text, organs.CAMP_NAMES) or text  # "отделение Карпага": Карлага
             # "УНКВД по Харьковской обл." names the body in full: "... области"
             return _ORG_ABBREVIATIONS.sub("области", self.normalizer.org(text, self.lang)) or None
         return None

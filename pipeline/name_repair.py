@@ -17,7 +17,7 @@ from typing import Optional
 
 from spacy.tokens import Doc, Span
 
-from pipeline.names import SURNAME_END
+from pipeline.names import SURNAME_END, edit_distance
 
 _LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 _NOT_LETTER = re.compile(r"[^а-яё]")
@@ -132,3 +132,21 @@ def with_mended_places(morph, ents: list, mended: dict, counts=None) -> list:
             mended[(ent.start_char, ent.end_char)] = fixed
         out.append(ent)
     return out
+
+
+def mended_camp(text: str, camps: tuple) -> Optional[str]:
+    """A camp's name OCR misread by one letter inside an ORG ("отделение Карпага" -> "Карлага"): each
+    word whose first letters are one edit from a camp's name (of five letters or more) takes it, its
+    case ending kept. None when no word changes."""
+    words = text.split(" ")
+    changed = False
+    for i, word in enumerate(words):
+        for camp in camps:
+            n = len(camp)
+            head = word[:n]
+            if n >= 5 and head.lower() != camp.lower() and head[:1].lower() == camp[:1].lower() \
+                    and edit_distance(head.lower(), camp.lower(), 1) == 1 and word[n:].isalpha() | (word[n:] == ""):
+                words[i] = (camp if head[:1].isupper() else camp.lower()) + word[n:]
+                changed = True
+                break
+    return " ".join(words) if changed else None

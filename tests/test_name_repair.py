@@ -71,3 +71,15 @@ def test_a_known_word_or_a_surname_is_not_mended_into_a_town(nlp, morph, counts)
     assert name_repair.mended_place(morph, "Караганде", counts) is None  # a known word
     assert name_repair.mended_place(morph, "Тулин", counts) == "Турин"  # one edit from a town, but:
     assert [(e.label_, e._.normalized) for e in nlp("Его звали Тулин.").ents] == [("PERSON", "Тулин")]
+
+
+@pytest.mark.parametrize("text, mended", [
+    ("Долинское отделение Карпага", "Долинское отделение Карлага"),  # л read as п
+    ("прибыла в Степлаr", "прибыла в Степлаг"),  # a Latin r for г
+    ("Карлаг НКВД", None),  # whole
+    ("Карагандинский ИТЛ", None),
+])
+def test_a_camp_s_name_misread_by_one_letter(text, mended):
+    from pipeline.organs import CAMP_NAMES
+
+    assert name_repair.mended_camp(text, CAMP_NAMES) == mended
