@@ -224,9 +224,13 @@ def _harmony_ok(stem: str, suf: str) -> bool:
         return True
     if re.search("(ев|ёв|ева|ёва)$", stem):
         return True  # "Жұмабаевтың": the Russian surname suffix does not set the harmony
-    for c in reversed(stem):
+    for n, c in enumerate(reversed(stem)):
         if c in "иуюё":
-            return True  # "Майлиннің" but "Мұхиттың": и/у/ю go either way; ё only in loans ("Пётрдың")
+            # "Майлиннің" but "Мұхиттың": и/у/ю go either way after a back vowel; ё only in loans
+            # ("Пётрдың"); after a front vowel only a front suffix follows ("Рәбиға" is no "Рәби" + -ға)
+            earlier = [v for v in stem[: len(stem) - n - 1] if v in BACK_VOWELS | FRONT_VOWELS]
+            # (the front vowels only Kazakh words have: е and э stand in Russian and other loans too)
+            return not (earlier and earlier[-1] in "әөүі" and sv[0] in BACK_VOWELS)
         if c in BACK_VOWELS:
             return sv[0] in BACK_VOWELS
         if c in FRONT_VOWELS:
