@@ -26,6 +26,15 @@ _NAME_TAGS = ("Name", "Surn", "Patr")
 _RU_WORD = re.compile(r"^[а-яё]+(?:-[а-яё]+)?$")
 
 
+def doc_text(doc: Doc) -> str:
+    """The doc's text, built once: spaCy builds `Doc.text` anew from its tokens on every access, and
+    these rules read it for every entity."""
+    text = doc.user_data.get("testimony_text")
+    if text is None:  # a Doc's text never changes once made
+        text = doc.user_data["testimony_text"] = doc.text
+    return text
+
+
 def _parses(morph, word: str) -> list:
     return morph.parse(word.lower()) if _RU_WORD.match(word.lower()) else []
 
@@ -93,7 +102,7 @@ def cut_at_line_end(morph, ent: Span) -> Optional[Span]:
     doc = ent.doc
     words = [t for t in ent if not t.is_space]
     for left, right in zip(words, words[1:]):
-        gap = doc.text[left.idx + len(left) : right.idx]
+        gap = doc_text(doc)[left.idx + len(left) : right.idx]
         if "\n" not in gap:
             continue
         if "\n\n" in gap or not _continues_on_next_line(morph, left.text, right.text, ent.label_):
@@ -123,13 +132,13 @@ def join_double_surnames(ents: list) -> list:
         left = ents[i]
         right = ents[i + 1] if i + 1 < len(ents) else None
         if right is None or {left.label_, right.label_} - {"PERSON", "PLACE"} or \
-                not double_surname(left.doc.text, left, right):
+                not double_surname(doc_text(left.doc), left, right):
             out.append(left)
             i += 1
             continue
         after = ents[i + 2] if i + 2 < len(ents) else None
         follows = after is not None and after.label_ == "PERSON" and \
-            left.doc.text[right.end_char : after.start_char] == " "
+            doc_text(left.doc)[right.end_char : after.start_char] == " "
         if "PERSON" not in (left.label_, right.label_) and not follows:
             out.append(left)
             i += 1
@@ -172,7 +181,7 @@ def surname_before_dash(ent: Span) -> Optional[int]:
     dash, word = doc[ent.start - 1], doc[ent.start - 2]
     if dash.text not in ("-", "–", "—") or not (word.is_alpha and word.is_title):
         return None
-    gap = doc.text[word.idx + len(word) : ent.start_char]
+    gap = doc_text(doc)[word.idx + len(word) : ent.start_char]
     if not _DASH_GAP.match(gap) or not SURNAME_END.search(word.lower_):
         return None
     return word.i
@@ -200,7 +209,7 @@ def surname_place_before(place: Span, person: Span) -> Optional[int]:
     """The start of a one-word PLACE with a surname's ending right before a given name and patronymic
     ("Гринберг-Шацкая Эмма Исааковна"): a patronymic's name is led by a surname, never by a place."""
     words = [t for t in person if t.is_alpha]
-    if len(words) != 2 or not is_patronymic(words[1].text) or person.doc.text[place.end_char : person.start_char] != " ":
+    if len(words) != 2 or not is_patronymic(words[1].text) or doc_text(person.doc)[place.end_char : person.start_char] != " ":
         return None
     surname = place.text.split("-")[-1].lower()
     if " " in place.text.strip() or not SURNAME_END.search(surname):
@@ -218,7 +227,7 @@ def with_type_word(ent: Span) -> Span:
     """A PLACE with the abbreviated settlement type written right before it."""
     if ent.label_ != "PLACE":
         return ent
-    text = ent.doc.text
+    text = doc_text(ent.doc)
     before = text[max(0, ent.start_char - 8) : ent.start_char]
     m = _TYPE_WORD_BEFORE.search(before)
     if not m or _YEAR_BEFORE.search(before[: m.start()]):
@@ -277,12 +286,12 @@ def join_genitive_dependents(morph, ents: list) -> list:
         prev = out[-1] if out else None
         right = ("PLACE", "ORG") if prev is not None and prev.label_ == "ORG" else ("PLACE",)
         if prev is not None and prev.label_ == "ORG" and ent.label_ == "PLACE" and prev[-1].is_upper \
-                and ent.doc.text[prev.end_char : ent.start_char].lower() == " по ":
+                and doc_text(ent.doc)[prev.end_char : ent.start_char].lower() == " по ":
             out[-1] = Span(ent.doc, prev.start, ent.end, label="ORG")  # "ДКНБ | по | Карагандинской области"
             joined = True
             continue
         if prev is not None and ent.label_ in right and prev.label_ in ("ORG", "PLACE") \
-                and ent.doc.text[prev.end_char : ent.start_char] == " " and ent[0].text[:1].isupper() \
+                and doc_text(ent.doc)[prev.end_char : ent.start_char] == " " and ent[0].text[:1].isupper() \
                 and _genitive(morph, ent[0].text) \
                 and (prev.label_ == "ORG" or joined or _REGION_HEAD.match(prev[-1].lower_)):
             out[-1] = Span(ent.doc, prev.start, ent.end, label=prev.label_)
@@ -300,7 +309,7 @@ def with_party_bracket(ent: Span) -> Span:
     """An ORG cut at the bracket of a party's name: "ВКП(б" + ")", "БК" + "(б)П"."""
     if ent.label_ != "ORG":
         return ent
-    text = ent.doc.text
+    text = doc_text(ent.doc)
     m = _PARTY_BRACKET.match(text[ent.end_char : ent.end_char + 12])
     if not m or (m.group(0) == ")") != (ent.text.count("(") > ent.text.count(")")):
         return ent
@@ -318,7 +327,7 @@ def is_street_name(ent: Span) -> bool:
     """ "ул. Карла Маркса", "по улице Ленина", "Абай көшесі": the name of a street, no person or place."""
     if ent.label_ not in ("PERSON", "PLACE"):
         return False
-    text = ent.doc.text
+    text = doc_text(ent.doc)
     return bool(_STREET_BEFORE.search(text[max(0, ent.start_char - 30) : ent.start_char])
                 or _STREET_AFTER.match(text[ent.end_char : ent.end_char + 10]))
 
@@ -379,9 +388,9 @@ def dictionary_places(morph, doc: Doc, ents: list) -> list:
     for tok in doc:
         if tok.i in taken or not (_RU_WORD.match(tok.lower_) and tok.text[:1].isupper() and len(tok) > 2):
             continue
-        if _STREET_BEFORE.search(doc.text[max(0, tok.idx - 30) : tok.idx]):
+        if _STREET_BEFORE.search(doc_text(doc)[max(0, tok.idx - 30) : tok.idx]):
             continue
-        if is_dictionary_place(morph, tok.text):
+        if is_dictionary_place(morph, tok.text) or _in_place_column(morph, tok):
             found.append(Span(doc, tok.i, tok.i + 1, label="PLACE"))
         elif morph.word_is_known(tok.lower_) and is_organisation_word(morph, tok.text):
             found.append(Span(doc, tok.i, tok.i + 1, label="ORG"))
@@ -398,7 +407,7 @@ def birth_years_in_rows(doc: Doc, ents: list) -> list:
     the name. Only on rows (the name opens its line after a number) and only after two or more words
     of a name, so "Иванов 1937 года ..." in prose is left to the date rules."""
     out = []
-    text = doc.text
+    text = doc_text(doc)
     for ent in ents:
         if ent.label_ != "PERSON" or len([t for t in ent if t.is_alpha]) < 2:
             continue
@@ -420,8 +429,32 @@ def surname_fields(doc: Doc, ents: list) -> list:
     """The value of a card's surname field is a PERSON (the conventions tag that field) where the
     model tagged nothing there: a lone word in a form cell gives it no sentence to read."""
     found = []
-    for m in _SURNAME_FIELD.finditer(doc.text):
+    for m in _SURNAME_FIELD.finditer(doc_text(doc)):
         span = doc.char_span(m.start("name"), m.end("name"), label="PERSON")
         if span is not None and not any(span.start < e.end and e.start < span.end for e in ents):
             found.append(span)
     return sorted(ents + found, key=lambda e: e.start) if found else ents
+
+
+_ROW_BEFORE_PLACE = re.compile(r"^\s*[\[(|]?\s*\d{1,4}\s*[.)\]|]?\s*[\[|]?\s*(?:[^\W\d_][^\s\d]*\s+){2,3}"
+                               r"[.,]?\s*1[89]\d\d[.,]?\s+$")
+
+
+def _in_place_column(morph, tok) -> bool:
+    """A word after the birth year on a numbered list row that the dictionary also knows as a place."""
+    text = doc_text(tok.doc)
+    line = text[text.rfind("\n", 0, tok.idx) + 1 : tok.idx]
+    return any("Geox" in p.tag for p in _parses(morph, tok.text)) and bool(_ROW_BEFORE_PLACE.match(line))
+
+
+def places_in_row_columns(morph, ents: list) -> list:
+    """On a numbered list row, the word after the birth year is the birth place ("4 [Осипова Клавдия
+    Петровна 1912 Калинин ОСО НКВД"): a one-word PERSON there that the dictionary also knows as a
+    place is that place."""
+    out = []
+    for ent in ents:
+        words = [t for t in ent if not t.is_space]
+        if ent.label_ == "PERSON" and len(words) == 1 and words[0].is_alpha and _in_place_column(morph, words[0]):
+            ent = Span(ent.doc, ent.start, ent.end, label="PLACE")
+        out.append(ent)
+    return out

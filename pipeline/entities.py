@@ -100,7 +100,7 @@ class EntityCleanup:
 
     def __call__(self, doc: Doc) -> Doc:
         ents: list[Span] = []
-        text = doc.text  # built anew on every access: read it once
+        text = boundaries.doc_text(doc)  # spaCy builds Doc.text anew on every access
         russian = doc.lang_ == "ru"
         uncased = _uncased(text)  # all in lower case: a capital tells nothing
         found = [part for ent in doc.ents for part in boundaries.split_at_bracket(ent)]
@@ -170,7 +170,7 @@ class EntityCleanup:
             ents.append(ent)
         if russian:
             ents = boundaries.dictionary_places(self.morph, doc, boundaries.surname_fields(doc, ents))
-            ents = boundaries.join_genitive_dependents(self.morph, ents)
+            ents = boundaries.join_genitive_dependents(self.morph, boundaries.places_in_row_columns(self.morph, ents))
             ents, mended = name_repair.with_mended_names(self.morph, doc, ents, self.counts)
             ents = name_repair.with_mended_places(self.morph, ents, mended, self.counts)
             doc.user_data["mended_names"] = mended
@@ -395,7 +395,7 @@ def add_rule_dates(doc: Doc) -> Doc:
     """Dates found by rules replace model DATE spans; other labels keep their spans."""
     kept = [ent for ent in doc.ents if ent.label_ != "DATE"]
     found = []
-    for match in dates.find_dates(doc.text):
+    for match in dates.find_dates(boundaries.doc_text(doc)):
         span = doc.char_span(match.start, match.end, label="DATE", alignment_mode="expand")
         if span is None or any(span.start < ent.end and ent.start < span.end for ent in kept):
             continue
@@ -438,7 +438,7 @@ class EntityNormalizer:
         return self._cache[key]
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text  # spaCy builds it anew on every access
+        text = boundaries.doc_text(doc)
         for ent in doc.ents:
             if ent.label_ == "DATE":
                 if ent._.normalized is None:  # restored from a spaCy Doc without the rule pass

@@ -15,6 +15,7 @@ from typing import Optional
 
 from spacy.tokens import Doc, Span
 
+from pipeline.boundaries import doc_text
 from pipeline.names import GIVEN_NAMES, PATR_TURKIC, SURNAME_OV_NOMINATIVE, is_patronymic
 from pipeline.normalize import kk_strip_case
 
@@ -90,7 +91,7 @@ def with_last_part(ent: Span) -> Span:
     words = [t.text for t in ent if t.is_alpha]
     if not words or not (nxt.is_alpha and nxt.text[:1].isupper() and not nxt.is_upper):
         return ent
-    if doc.text[ent.end_char : nxt.idx] != " " or not _continues_name(words, nxt.text):
+    if doc_text(doc)[ent.end_char : nxt.idx] != " " or not _continues_name(words, nxt.text):
         return ent
     return Span(doc, ent.start, ent.end + 1, label="PERSON")
 
@@ -100,11 +101,12 @@ def names_by_patronymic(doc: Doc, ents: list[Span]) -> list[Span]:
     word in -ұлы/-қызы (with any case ending): "Хатты Мәриям Ахметқызына бердім"."""
     taken = {i for e in ents for i in range(e.start, e.end)}
     found = []
+    text = doc_text(doc)
     for tok in doc[:-1]:
         nxt = doc[tok.i + 1]
         if tok.i in taken or nxt.i in taken or not (tok.is_alpha and tok.is_title and nxt.is_alpha):
             continue
-        if doc.text[tok.idx + len(tok) : nxt.idx] == " " and is_patronymic(_stem(nxt.text)) \
+        if text[tok.idx + len(tok) : nxt.idx] == " " and is_patronymic(_stem(nxt.text)) \
                 and not is_role_word(tok.text) and _stem(tok.text) in GIVEN_NAMES:
             found.append(Span(doc, tok.i, nxt.i + 1, label="PERSON"))
             taken |= {tok.i, nxt.i}

@@ -17,6 +17,7 @@ from typing import Optional
 
 from spacy.tokens import Doc, Span
 
+from pipeline.boundaries import doc_text
 from pipeline.names import SURNAME_END, edit_distance
 
 _LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
@@ -69,7 +70,7 @@ def broken_names(morph, doc: Doc, counts=None) -> list[tuple[Span, str]]:
     """(span, mended name) for each surname + damaged given name + patronymic on a line of `doc`
     that the dictionary mends; a name with nothing damaged is left to the model."""
     out = []
-    for m in _BROKEN_NAME.finditer(doc.text):
+    for m in _BROKEN_NAME.finditer(doc_text(doc)):
         given, patronymic = m.group("given"), m.group("patronymic")
         if given.isalpha() and patronymic.isalpha() and given[:1].isupper() and patronymic[:1].isupper():
             continue  # nothing damaged

@@ -288,3 +288,10 @@ def test_surname_of_the_other_gender():
     assert surname_of_gender("Гаврилова", "m") == "Гаврилов" and surname_of_gender("Лунин", "f") == "Лунина"
     assert surname_of_gender("Бельский", "f") == "Бельская" and surname_of_gender("Гуревич", "f") is None
     assert surname_of_gender("Лунина", "f") is None  # already hers
+
+
+def test_the_word_after_the_birth_year_on_a_list_row_is_the_birth_place(nlp):
+    row = _ents(nlp, "4 [Зуева Анна Павловна 1903 Киров ОСО НКВД 8 л.")
+    assert ("PLACE", "Киров") in [(lab, s) for lab, s, _ in row]
+    prose = _ents(nlp, "В 1937 году Калинин был арестован.")
+    assert ("PERSON", "Калинин") in [(lab, s) for lab, s, _ in prose]
