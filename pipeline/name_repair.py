@@ -123,9 +123,12 @@ def mended_place(morph, text: str, counts=None) -> Optional[str]:
 def with_mended_places(morph, ents: list, mended: dict, counts=None) -> list:
     """PLACE (or ORG) entities of one or two words, and one-word PERSONs with no surname's ending,
     that read as a town's name OCR broke become PLACEs with the mended name for the normaliser (in
-    `mended`)."""
+    `mended`); a PERSON that opens with a common word OCR broke is dropped."""
     out = []
     for ent in ents:
+        words = [t.text for t in ent if not t.is_space]
+        if ent.label_ == "PERSON" and len(words) <= 3 and misread_common_word(morph, ent.text.split()[0], counts):
+            continue  # "Начальни", "Освобождене--3": a word OCR broke, no name
         person = ent.label_ == "PERSON" and len(ent) == 1 and not SURNAME_END.search(ent.text.lower())
         fixed = mended_place(morph, ent.text, counts) if ent.label_ in ("PLACE", "ORG") or person else None
         if fixed:
@@ -151,3 +154,18 @@ def mended_camp(text: str, camps: tuple) -> Optional[str]:
                 changed = True
                 break
     return " ".join(words) if changed else None
+
+
+_EDGE_JUNK = re.compile(r"[\W\d_]+$")
+
+
+def misread_common_word(morph, word: str, counts) -> bool:
+    """A word the dictionary does not know that is one letter from a common word and from no name:
+    "Начальни" (начальник), "Освобождене--3" (освобождена) are OCR's, not a person's name."""
+    letters = _EDGE_JUNK.sub("", word).lower()
+    if counts is None or len(letters) < 6 or not re.fullmatch("[а-яё]+", letters) or morph.word_is_known(letters):
+        return False
+    near = [w for w in _edits(letters) if morph.word_is_known(w)]
+    if any(t in p.tag for w in near for p in morph.parse(w) for t in ("Name", "Surn", "Patr", "Geox", "Orgn")):
+        return False
+    return any(counts(w) >= 500 for w in near)

@@ -83,3 +83,18 @@ def test_a_camp_s_name_misread_by_one_letter(text, mended):
     from pipeline.organs import CAMP_NAMES
 
     assert name_repair.mended_camp(text, CAMP_NAMES) == mended
+
+
+@pytest.mark.parametrize("word, misread", [
+    ("Начальни", True),  # начальник, its last letter lost
+    ("Освобождене--3", True),  # освобождена
+    ("Гершензон", False),  # a surname the dictionary does not know, far from any common word
+    ("Шпильрейн", False),
+])
+def test_a_common_word_ocr_broke_is_no_name(morph, counts, word, misread):
+    assert name_repair.misread_common_word(morph, word, counts) is misread
+
+
+@pytest.mark.parametrize("text", ["Справку подписал Начальни. лагпункта.", "Освобождене--3- апреля 1946 г. и осталась"])
+def test_a_broken_common_word_is_no_person(nlp, text):
+    assert [e.text for e in nlp(text).ents if e.label_ == "PERSON"] == []  # the model tags them without the rule
