@@ -6,7 +6,7 @@ archival page a place runs on into the next line of a form ("г. Гомель" +
 and a Soviet enterprise ("на Магнитострое", "Карагандауголь") looks like a
 surname. pymorphy3's dictionary knows these words' parts of speech and marks
 organisation names (the `Orgn` grammeme), which is the structure these repairs
-read; they are pure functions over spaCy spans, used by `entities.EntityCleanup`.
+read; they are pure functions over spaCy spans, used by `cleanup.EntityCleanup`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ in either order, and only its last word takes the case ending ("Сәуле Жұ�
 Оразбаевамен", "Мұсабаева Қалиманың"). KazNERD's model often stops before that last,
 inflected word or runs a pronoun or an occupation into the front ("Біз Бибігүл ...",
 "Тергеуші Айгүл ..."). These pure functions over spaCy spans repair both; used by
-`entities.EntityCleanup` for Kazakh text.
+`cleanup.EntityCleanup` for Kazakh text.
 """
 
 from __future__ import annotations
