@@ -165,6 +165,8 @@ def misread_common_word(morph, word: str, counts) -> bool:
     letters = _EDGE_JUNK.sub("", word).lower()
     if counts is None or len(letters) < 6 or not re.fullmatch("[а-яё]+", letters) or morph.word_is_known(letters):
         return False
+    if SURNAME_END.search(letters):
+        return False  # "Гурская" is one letter from "курская", and a surname all the same
     near = [w for w in _edits(letters) if morph.word_is_known(w)]
     if any(t in p.tag for w in near for p in morph.parse(w) for t in ("Name", "Surn", "Patr", "Geox", "Orgn")):
         return False

@@ -90,6 +90,7 @@ def test_a_camp_s_name_misread_by_one_letter(text, mended):
     ("Освобождене--3", True),  # освобождена
     ("Гершензон", False),  # a surname the dictionary does not know, far from any common word
     ("Шпильрейн", False),
+    ("Гурская", False),  # one letter from "курская", but a surname's ending
 ])
 def test_a_common_word_ocr_broke_is_no_name(morph, counts, word, misread):
     assert name_repair.misread_common_word(morph, word, counts) is misread
