@@ -85,14 +85,24 @@ def _continues_on_next_line(morph, last: str, first: str, label: str) -> bool:
         return False
     first_parses = _parses(morph, first)
     last_parses = _parses(morph, last)
-    if first[:1].isupper():  # a genitive, an adjective, an abbreviation ("НКВД"), or a word unknown
+    if first.isupper() and not morph.word_is_known(first.lower()):  # "НКВД" goes on, a heading's "СПИСО" not
+        return len(first) <= 5 and _abbreviation(first, first_parses)
+    if first[:1].isupper():  # a genitive, an adjective, an abbreviation, or a name the dictionary lacks
         return not first_parses or any(p.tag.case == "gent" or p.tag.POS == "ADJF" for p in first_parses) \
-            or first.isupper() and len(first) <= 5
+            or first.isupper() and len(first) <= 5 and _abbreviation(first, first_parses)
     if first.lower() in ("при", "по", "и"):
         return label == "ORG"
+    if not morph.word_is_known(first.lower()):
+        return False  # a lower-case word the dictionary does not know: OCR debris or the next row ("списо")
     if any(p.tag.POS in ("ADJF", "PRTF") for p in last_parses):
         return True  # "Балхашском" + "районе": an adjective wants its noun
     return any(p.tag.POS == "NOUN" and p.tag.case == "gent" for p in first_parses)
+
+
+def _abbreviation(word: str, parses: list) -> bool:
+    """ "НКВД", "УВД", "ОГПУ": letters with no vowel after the first, or the dictionary's abbreviation;
+    not a heading's cut word ("СПИСО")."""
+    return not re.search("[АЕЁИОУЫЭЮЯ]", word[1:]) or any("Abbr" in p.tag for p in parses)
 
 
 def cut_at_line_end(morph, ent: Span) -> Optional[Span]:

@@ -295,3 +295,8 @@ def test_the_word_after_the_birth_year_on_a_list_row_is_the_birth_place(nlp):
     assert ("PLACE", "Киров") in [(lab, s) for lab, s, _ in row]
     prose = _ents(nlp, "В 1937 году Калинин был арестован.")
     assert ("PERSON", "Калинин") in [(lab, s) for lab, s, _ in prose]
+
+
+def test_a_heading_s_body_ends_before_the_next_line_s_cut_word(nlp):
+    found = _ents(nlp, "НКВД СССР. СТЕПНОЙ ИТЛ\nСПИСО.\n.заключенных, прибывших этапом")
+    assert "СТЕПНОЙ ИТЛ" in [s for lab, s, _ in found if lab == "ORG"]
