@@ -41,6 +41,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional
 
+from pipeline.date_words import mend_date_words
 from pipeline.numerals import numeral, numeral_before, number
 
 __all__ = ["DateMatch", "find_dates", "impossible_day", "longest_first", "normalize_date", "year_of", "ymd"]
@@ -444,7 +445,8 @@ _HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])|\u00ad"
 
 
 def _clean(text: str) -> tuple[str, list[int]]:
-    """Drop soft hyphens and OCR line-end hyphenation ("авгус-\\nта"); keep an index map."""
+    """Drop soft hyphens and OCR line-end hyphenation ("авгус-\\nта"), read back month and year words
+    OCR misread by one letter (`pipeline.date_words`); keep an index map."""
     keep, pos, last = [], [], 0
     for m in _HYPHEN_BREAK.finditer(text):
         keep.append(text[last:m.start()])
@@ -453,7 +455,7 @@ def _clean(text: str) -> tuple[str, list[int]]:
     keep.append(text[last:])
     pos.extend(range(last, len(text)))
     pos.append(len(text))
-    return "".join(keep), pos
+    return mend_date_words("".join(keep)), pos  # "1948 жылты 5 маусын": same length, same offsets
 
 
 _LINE_BREAK = re.compile(r"[ \t]*\r?\n\s*")
