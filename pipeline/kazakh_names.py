@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.boundaries import doc_text
 from pipeline.names import GIVEN_NAMES, PATR_TURKIC, SURNAME_OV_NOMINATIVE, is_patronymic
-from pipeline.normalize import kk_strip_case
+from pipeline.normalize import KK_PLACES, kk_strip_case
 
 # Personal pronouns (all cases a sentence opens with) never start a name.
 PRONOUNS = frozenset("""
@@ -62,7 +62,13 @@ def _continues_name(words: list[str], nxt: str) -> bool:
     if is_patronymic(last):  # given name + patronymic, then the surname
         return bool(_surname_or_patronymic(stem)) and not is_patronymic(stem)
     if _surname_or_patronymic(last) and not is_patronymic(last) and len(words) <= 2:  # surname, then the given name
-        return stem in GIVEN_NAMES or bool(_NAME_CASE.search(nxt.lower())) and stem != nxt.lower()
+        if stem in GIVEN_NAMES:
+            return True
+        # an unknown word only after a surname alone, single or double ("Мұсабаева Қалиманың"); after a
+        # name with its given name it is the clause's next word ("Нұрсұлтан Назарбаев Қазақстанның")
+        surnames_only = all(_surname_or_patronymic(_stem(w)) for w in words)
+        return surnames_only and bool(_NAME_CASE.search(nxt.lower())) and stem != nxt.lower() \
+            and stem not in KK_PLACES
     return False
 
 

@@ -49,3 +49,11 @@ def test_role_words_and_pronouns():
 ])
 def test_a_word_after_a_kinship_word_is_a_person(nlp, text, person):
     assert person in [n for _, n in _people(nlp, text)]
+
+
+@pytest.mark.parametrize("text, person", [
+    ("Нұрлан Сапаров Қазақстанның тарихын жазды.", "Нұрлан Сапаров"),  # a place's genitive after a whole name
+    ("Ерлан Жақыпов Жолдауды оқыды.", "Ерлан Жақыпов"),  # the clause's object
+])
+def test_a_whole_name_does_not_take_the_next_word(nlp, text, person):
+    assert person in [s for s, _ in _people(nlp, text)]
