@@ -16,7 +16,7 @@ from typing import Optional
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline import boundaries, kazakh_names, name_repair
+from pipeline import boundaries, forms, kazakh_names, name_repair
 from pipeline.names import GIVEN_NAMES, LEADING_ROLES, UPPER as _UP
 from pipeline.normalize import TITLES, CachedMorph, is_patronymic, kk_strip_case
 
@@ -177,8 +177,8 @@ class EntityCleanup:
         """What needs the whole page: card fields, dictionary places, genitive dependents, list rows,
         names and towns OCR broke (Russian); names a patronymic marks (Kazakh)."""
         if page.russian:
-            ents = boundaries.dictionary_places(self.morph, doc, boundaries.surname_fields(doc, ents))
-            ents = boundaries.join_genitive_dependents(self.morph, boundaries.places_in_row_columns(self.morph, ents))
+            ents = boundaries.dictionary_places(self.morph, doc, forms.surname_fields(doc, ents))
+            ents = boundaries.join_genitive_dependents(self.morph, forms.places_in_row_columns(self.morph, doc, ents))
             ents, mended = name_repair.with_mended_names(self.morph, doc, ents, self.counts)
             ents = name_repair.with_mended_places(self.morph, ents, mended, self.counts)
             doc.user_data["mended_names"] = mended

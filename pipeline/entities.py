@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 # the modules that register the components build_pipeline adds
-from pipeline import boundaries, cleanup, dates, dates_other, entity_normalizer, organs, syntax  # noqa: F401
+from pipeline import boundaries, cleanup, dates, dates_other, entity_normalizer, forms, organs, syntax  # noqa: F401
 from pipeline.errors import TestimonyError
 from pipeline.model import Entity, LanguageSpan, Page
 from pipeline.names import UPPER as _UP
@@ -60,7 +60,7 @@ def add_rule_dates(doc: Doc) -> Doc:
         span._.normalized = match.normalized
         span._.confidence = match.confidence
         found.append(span)
-    for start, end, year in boundaries.birth_years_in_rows(doc, kept):  # "3 Орлова Мария Петровна 1903 ..."
+    for start, end, year in forms.birth_years_in_rows(doc, kept):  # "3 Орлова Мария Петровна 1903 ..."
         span = doc.char_span(start, end, label="DATE")
         if span is not None and not any(span.start < e.end and e.start < span.end for e in kept + found):
             span._.normalized, span._.confidence = year, 0.6
