@@ -22,6 +22,8 @@ from pipeline.normalize import Normalizer
 
 _ORG_ABBREVIATIONS = re.compile(r"(?<=ской )обл\.?(?=\s|$)")
 _WORDS = re.compile(r"[^\W\d_]+")
+_KK_ATTACHED = re.compile(organs.KK_ATTACHED)
+_KK_COUNCIL = re.compile(organs.KK_COUNCIL)
 
 
 class EntityNormalizer:
@@ -94,6 +96,8 @@ class EntityNormalizer:
             return self.normalizer.place(text, self.lang) or None
         if label == "ORG":
             text = name_repair.mended_camp(text, organs.CAMP_NAMES) or text  # "отделение Карпага": Карлага
+            if self.lang == "kk":  # "КСРО ІІХК жаны::дағы Ерекше кеңес": the link word as it is spelt
+                text = _KK_COUNCIL.sub("кеңес", _KK_ATTACHED.sub("жанындағы", text))
             # "УНКВД по Харьковской обл." names the body in full: "... области"
             return _ORG_ABBREVIATIONS.sub("области", self.normalizer.org(text, self.lang)) or None
         return None

@@ -41,8 +41,11 @@ RU_PATTERNS = [
     # prisons: Бутырская тюрьма, Харьковская тюрьма № 1
     rf"{W}+(?:ая|ой|ую)\s+тюрьм{W}*(?:\s+№\s*\d+)?",
 ]
+# "жанындағы" (attached to) as OCR leaves it: "жаны::дағы", "жаны дағы", "жанындағы"
+KK_ATTACHED = r"жаны(?:н|[^\w\s]{1,3}|\s)?\s?дағы"
+KK_COUNCIL = r"к(?:е|[^\w\s]?\s?е?)ңес"  # "кеңес", and "к ңес", "к:еңес" as OCR leaves it
 KK_PATTERNS = [
-    rf"(?:КСРО\s+)?(?:ІІХК|НКВД)\s+жанындағы\s+Ерекше\s+кеңес{W}*",
+    rf"(?:КСРО\s+)?(?:ІІХК|НКВД)\s+{KK_ATTACHED}\s+Ерекше\s+{KK_COUNCIL}{W}*",
     rf"Ерекше\s+кеңес{W}*",
     rf"{_CAMPS}(?:-{W}+|{W}*){END}(?:\s+{W}+\s+бөлімше{W}*)?",
     rf"{W}+\s+түрме{W}*",
@@ -57,7 +60,7 @@ _NKVD_WORDS = ("нквд", "гпу", "мгб", "мвд", "гугб")
 _CAMP_WORDS = tuple(dict.fromkeys(name.lower() for name in CAMP_NAMES))
 RU_KEYS = [("осо", "совещани"), ("коллеги",), ("суд",), ("трибунал",), _NKVD_WORDS, ("отделени",), ("итл", "лагер"),
            _CAMP_WORDS, ("тюрьм",)]
-KK_KEYS = [("кеңес",), ("кеңес",), _CAMP_WORDS, ("түрме",), ("лагер",), ("қазақ",)]
+KK_KEYS = [("ерекше",), ("кеңес",), _CAMP_WORDS, ("түрме",), ("лагер",), ("қазақ",)]
 _COMPILED = {
     "ru": [(re.compile(p, re.IGNORECASE), keys) for p, keys in zip(RU_PATTERNS, RU_KEYS, strict=True)],
     "kk": [(re.compile(p, re.IGNORECASE), keys)

@@ -99,3 +99,15 @@ def test_a_common_word_ocr_broke_is_no_name(morph, counts, word, misread):
 @pytest.mark.parametrize("text", ["Справку подписал Начальни. лагпункта.", "Освобождене--3- апреля 1946 г. и осталась"])
 def test_a_broken_common_word_is_no_person(nlp, text):
     assert [e.text for e in nlp(text).ents if e.label_ == "PERSON"] == []  # the model tags them without the rule
+
+
+@pytest.mark.parametrize("text", [
+    "Ол 1937 жылы тұтқындалып, КСРО ІІХК жаны::дағы Ерекше кеңестің шешімімен сотталды.",
+    "Ол 1937 жылы тұтқындалып, КСРО ІІХК жаны дағы Ерекше\nк ңестің шешімімен сотталды.",
+])
+def test_the_special_board_s_kazakh_name_as_ocr_leaves_it(text):
+    from pipeline.entities import build_pipeline
+
+    nlp = build_pipeline("kk")
+    orgs = [e._.normalized for e in nlp(text).ents if e.label_ == "ORG"]
+    assert orgs == ["КСРО ІІХК жанындағы Ерекше кеңес"]
