@@ -263,8 +263,9 @@ def make_slovnet_syntax(nlp: Language, name: str, morph_path: Optional[str], syn
 
 
 def _kind(word: Word) -> str:
-    """'ORG' for an organ head noun, 'PLACE' for an administrative one, '' otherwise."""
-    if word.pos not in NOUNS:
+    """'ORG' for an organ head noun, 'PLACE' for an administrative one, '' otherwise (a word typed in
+    capitals counts whatever part of speech the parser gave it: "ЛАГЕРЬ" comes back an adjective)."""
+    if word.pos not in NOUNS and not (word.text.isupper() and len(word.text) > 3):
         return ""
     low = word.text.lower()
     if ORGAN_HEAD.match(low):

@@ -171,3 +171,8 @@ def test_a_word_that_heads_itself_or_a_cycle_ends_the_climb():
     assert own.climb(0, "ORG") == (0, "ORG")
     cycle = _words([("суда", "NOUN", "Gen", 1, "nmod"), ("коллегия", "NOUN", "Nom", 0, "nmod")])
     assert Phrase(cycle, set()).climb(0, "ORG")[0] in (0, 1)
+
+
+def test_a_camp_heading_in_capitals_is_one_org_whatever_the_parser_tags(nlp):
+    doc = nlp("КАРАГАНДИНСКИЙ ИСПРАВИТЕЛЬНО-ТРУДОВОЙ ЛАГЕРЬ НКВД\nУчетно-распределительный отдел")
+    assert "КАРАГАНДИНСКИЙ ИСПРАВИТЕЛЬНО-ТРУДОВОЙ ЛАГЕРЬ НКВД" in [e.text for e in doc.ents if e.label_ == "ORG"]
