@@ -45,6 +45,11 @@ FRAME_WORDS = {
 }
 
 
+# doc.user_data key: False where the text came from a PDF's text layer (no OCR errors to mend);
+# a doc made without it (a direct call) is taken to be OCR text.
+OCR_TEXT = "testimony_ocr_text"
+
+
 @dataclass(frozen=True)
 class _Page:
     """What every repair of one doc reads: its text, whether it is Russian, whether it is all lower case."""
@@ -179,9 +184,10 @@ class EntityCleanup:
         if page.russian:
             ents = boundaries.dictionary_places(self.morph, doc, forms.surname_fields(doc, ents))
             ents = boundaries.join_genitive_dependents(self.morph, forms.places_in_row_columns(self.morph, doc, ents))
-            ents, mended = name_repair.with_mended_names(self.morph, doc, ents, self.counts)
-            ents = name_repair.with_mended_places(self.morph, ents, mended, self.counts)
-            doc.user_data["mended_names"] = mended
+            if doc.user_data.get(OCR_TEXT, True):  # a text layer is what the typist typed: nothing to mend
+                ents, mended = name_repair.with_mended_names(self.morph, doc, ents, self.counts)
+                ents = name_repair.with_mended_places(self.morph, ents, mended, self.counts)
+                doc.user_data["mended_names"] = mended
         return kazakh_names.names_by_patronymic(doc, ents) if doc.lang_ == "kk" else ents
 
     def _cut_at_line_break(self, ent: Span) -> Optional[Span]:

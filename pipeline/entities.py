@@ -183,8 +183,14 @@ class EntityExtractor:
         docs: dict[int, Doc] = {}
         for lang in dict.fromkeys(sp.lang for _, sp in wanted):
             mine = [k for k, (_, sp) in enumerate(wanted) if sp.lang == lang]
-            texts = [pages[wanted[k][0]].text[wanted[k][1].start : wanted[k][1].end] for k in mine]
-            docs.update(zip(mine, self.pipeline(lang).pipe(texts)))
+            nlp = self.pipeline(lang)
+            made = []
+            for k in mine:
+                page, span = pages[wanted[k][0]], wanted[k][1]
+                doc = nlp.make_doc(page.text[span.start : span.end])
+                doc.user_data[cleanup.OCR_TEXT] = page.method != "text-layer"  # mend only what OCR read
+                made.append(doc)
+            docs.update(zip(mine, nlp.pipe(made)))
         out: list[list[tuple[LanguageSpan, Doc]]] = [[] for _ in pages]
         for k, (n, sp) in enumerate(wanted):
             out[n].append((sp, docs[k]))

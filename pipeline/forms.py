@@ -62,7 +62,7 @@ def _in_place_column(morph, tok) -> bool:
     """A word after the birth year on a numbered list row that the dictionary also knows as a place."""
     text = doc_text(tok.doc)
     line = text[text.rfind("\n", 0, tok.idx) + 1 : tok.idx]
-    return any("Geox" in p.tag for p in morph.parse(tok.lower_)) and bool(_ROW_BEFORE_PLACE.match(line))
+    return bool(_ROW_BEFORE_PLACE.match(line)) and any("Geox" in p.tag for p in morph.parse(tok.lower_))
 
 
 def places_in_row_columns(morph, doc: Doc, ents: list) -> list:

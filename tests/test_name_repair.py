@@ -111,3 +111,14 @@ def test_the_special_board_s_kazakh_name_as_ocr_leaves_it(text):
     nlp = build_pipeline("kk")
     orgs = [e._.normalized for e in nlp(text).ents if e.label_ == "ORG"]
     assert orgs == ["КСРО ІІХК жанындағы Ерекше кеңес"]
+
+
+@pytest.mark.parametrize("method, place", [("ocr", "Акмолинск"), ("text-layer", "Акмолгнск")])
+def test_only_ocr_text_is_mended(method, place):
+    from pipeline.entities import EntityExtractor
+    from pipeline.model import LanguageSpan, Page
+
+    text = "Мы прибыли в Акмолгнск в марте."
+    page = Page(number=1, method=method, text=text, language_spans=[LanguageSpan(0, len(text), "ru", 1.0)])
+    found = [(e.label, e.normalized) for e in EntityExtractor().extract(page)]
+    assert ("PLACE", place) in found or ("PERSON", place) in found
