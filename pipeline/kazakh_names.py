@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.boundaries import doc_text
 from pipeline.names import GIVEN_NAMES, PATR_TURKIC, SURNAME_OV_NOMINATIVE, is_patronymic
-from pipeline.normalize import KK_PLACES, kk_strip_case
+from pipeline.normalize import KK_PLACES, KK_REGION_WORDS, KK_SETTLEMENT, kk_strip_case
 
 # Personal pronouns (all cases a sentence opens with) never start a name.
 PRONOUNS = frozenset("""
@@ -97,9 +97,26 @@ def with_last_part(ent: Span) -> Span:
     words = [t.text for t in ent if t.is_alpha]
     if not words or not (nxt.is_alpha and nxt.text[:1].isupper() and not nxt.is_upper):
         return ent
-    if doc_text(doc)[ent.end_char : nxt.idx] != " " or not _continues_name(words, nxt.text):
+    if doc_text(doc)[ent.end_char : nxt.idx] != " ":
+        return ent
+    after = doc[ent.end + 1] if ent.end + 1 < len(doc) else None
+    if not (_continues_name(words, nxt.text) or _nominative_given_name(words, nxt.text, after)):
         return ent
     return Span(doc, ent.start, ent.end + 1, label="PERSON")
+
+
+def _nominative_given_name(words: list[str], nxt: str, after) -> bool:
+    """ "Нұрпейісова – Жандосова Күлжамал 1938 жылы ...": after surnames alone, a capitalised word with
+    no case ending that the clause goes on from (a number or a lower-case word, not a place's type
+    word: "Оспанова Қарағанды облысында") is the given name."""
+    low = nxt.lower()
+    if not all(_surname_or_patronymic(_stem(w)) and not is_patronymic(_stem(w)) for w in words):
+        return False
+    if _stem(nxt) != low or low in KK_PLACES or after is None:
+        return False
+    if after.lower_.startswith(tuple(KK_REGION_WORDS) + tuple(KK_SETTLEMENT)):
+        return False
+    return after.is_digit or after.is_lower
 
 
 def names_by_patronymic(doc: Doc, ents: list[Span]) -> list[Span]:

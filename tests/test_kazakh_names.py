@@ -57,3 +57,13 @@ def test_a_word_after_a_kinship_word_is_a_person(nlp, text, person):
 ])
 def test_a_whole_name_does_not_take_the_next_word(nlp, text, person):
     assert person in [s for s, _ in _people(nlp, text)]
+
+
+@pytest.mark.parametrize("text, person, absent", [
+    ("Мұқанова Айсұлу мектепте оқыды.", "Мұқанова Айсұлу", None),  # a given name in the nominative
+    ("Оспанова Қарағанды облысында тұрды.", None, "Оспанова Қарағанды"),  # a region follows: no name
+])
+def test_a_nominative_given_name_after_a_surname(nlp, text, person, absent):
+    people = [s for s, _ in _people(nlp, text)]
+    assert person is None or person in people
+    assert absent is None or absent not in people

@@ -41,7 +41,6 @@ def _group(prefix: str, rows: list) -> list[Case]:
 XFAIL: dict[str, str] = {
     "org-25": "issue 14 class 1: 'Народный суд' alone, 'Акмолинска' a PLACE",
     "place-12": "issue 14 class 2: 'г.' left out of the span; 'Новый город' (part of a street address) a PLACE",
-    "dsur-07": "issue 14 class 3 (kk): only 'Нұрпейісова'",
 }
 
 # --------------------------------------------------------------------------- 1. organ names
