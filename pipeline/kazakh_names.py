@@ -16,7 +16,7 @@ from typing import Optional
 from spacy.tokens import Doc, Span
 
 from pipeline.boundaries import doc_text
-from pipeline.names import GIVEN_NAMES, PATR_TURKIC, SURNAME_OV_NOMINATIVE, is_patronymic
+from pipeline.names import GIVEN_NAMES, KK_NAME_ELEMENTS, PATR_TURKIC, SURNAME_OV_NOMINATIVE, is_patronymic
 from pipeline.normalize import KK_PLACES, KK_REGION_WORDS, KK_SETTLEMENT, kk_strip_case
 
 # Personal pronouns (all cases a sentence opens with) never start a name.
@@ -94,7 +94,7 @@ def with_last_part(ent: Span) -> Span:
     if ent.end >= len(doc):
         return ent
     nxt = doc[ent.end]
-    words = [t.text for t in ent if t.is_alpha]
+    words = [t.text for t in ent if re.search(r"[^\W\d_]", t.text)]  # "Қасым-Жомарт" too
     if not words or not (nxt.is_alpha and nxt.text[:1].isupper() and not nxt.is_upper):
         return ent
     if doc_text(doc)[ent.end_char : nxt.idx] != " ":
@@ -114,6 +114,8 @@ def _nominative_given_name(words: list[str], nxt: str, after) -> bool:
         return False
     if _stem(nxt) != low or low in KK_PLACES or after is None:
         return False
+    if low not in GIVEN_NAMES and not any(element in low for element in KK_NAME_ELEMENTS):
+        return False  # "Тоқаев Қорғаныс министрінің": a word of the clause, not a name
     if after.lower_.startswith(tuple(KK_REGION_WORDS) + tuple(KK_SETTLEMENT)):
         return False
     return after.is_digit or after.is_lower

@@ -126,6 +126,9 @@ GIVEN_NAMES = KK_MALE | KK_FEMALE
 # Feminine name elements of Kazakh compounds ("Бибігүл", "Күлпаш", "Айжан"): a name ending in one is
 # hers whatever its last letter, and a consonant-final one does not decline in Russian.
 KK_FEMININE_ELEMENTS = ("гүл", "гуль", "гул", "күл", "куль", "айым", "ханым", "бану", "бике")
+# Elements Kazakh given names are built from, his or hers ("Күлжамал", "Айсұлу", "Ерболат", "Жанбай").
+KK_NAME_ELEMENTS = KK_FEMININE_ELEMENTS + ("жамал", "сұлу", "сулу", "бек", "бай", "хан", "жан", "ғали", "гали",
+                                           "болат", "тай", "нұр", "нур", "айгүл", "сәуле", "дәмеш")
 # Everyday forms of given names in letters and memoirs -> the names they stand for (folded spelling).
 DIMINUTIVES = {pet: frozenset(full.split()) for pet, full in {
     "рая": "раиса", "маша": "мария", "маруся": "мария", "катя": "екатерина", "шура": "александра александр",

@@ -67,3 +67,11 @@ def test_a_nominative_given_name_after_a_surname(nlp, text, person, absent):
     people = [s for s, _ in _people(nlp, text)]
     assert person is None or person in people
     assert absent is None or absent not in people
+
+
+@pytest.mark.parametrize("text", [
+    "Қасым-Жомарт Тоқаев Қорғаныс министрінің орынбасарын тағайындады.",  # the next word opens a phrase
+    "Президент Назарбаев Зияткерлік мектебінің түлектерімен кездесті.",
+])
+def test_a_word_of_the_clause_after_a_surname_is_no_given_name(nlp, text):
+    assert not any(s.endswith(("Қорғаныс", "Зияткерлік")) for s, _ in _people(nlp, text))
