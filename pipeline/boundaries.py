@@ -62,11 +62,14 @@ def is_organisation_word(morph, word: str) -> bool:
 
 def as_organisation(morph, ent: Span) -> Span:
     """A PERSON or PLACE of one word that the dictionary knows as an organisation becomes an ORG, and
-    so does a PLACE headed by one ("Наркомземе Казахской ССР")."""
+    so does a PLACE headed by one ("Наркомземе Казахской ССР"); a one-word PERSON the dictionary
+    knows only as a place is a PLACE ("Место рождения: Тула")."""
     words = [t for t in ent if t.is_alpha]
     one = len(words) == 1 and ent.label_ in ("PERSON", "PLACE")
     if (one or words and ent.label_ == "PLACE") and is_organisation_word(morph, words[0].text):
         return Span(ent.doc, ent.start, ent.end, label="ORG")
+    if one and ent.label_ == "PERSON" and is_dictionary_place(morph, words[0].text):
+        return Span(ent.doc, ent.start, ent.end, label="PLACE")
     return ent
 
 
@@ -405,3 +408,27 @@ def dictionary_places(morph, doc: Doc, ents: list) -> list:
         elif morph.word_is_known(tok.lower_) and is_organisation_word(morph, tok.text):
             found.append(Span(doc, tok.i, tok.i + 1, label="ORG"))
     return sorted(ents + found, key=lambda e: e.start) if found else ents
+
+
+_TYPE_ABBREVIATIONS = {"г", "гор", "с", "пос", "п", "д", "дер", "ст", "х", "пгт"}
+
+
+def without_trailing_type_word(morph, ent: Span) -> Optional[Span]:
+    """ "Уроженка дер." + "Березовка": a settlement's type word at a PLACE's end belongs to the name
+    after it; what is left is dropped when it is a noun of persons ("Уроженка"), which no place is."""
+    words = [t for t in ent if not t.is_space]
+    if ent.label_ != "PLACE" or len(words) < 2 or words[-1].lower_ not in _TYPE_ABBREVIATIONS:
+        return ent
+    text = doc_text(ent.doc)
+    if text[ent.end_char : ent.end_char + 1] != "." and words[-1].text != ".":
+        return ent
+    end = words[-1].i
+    while end > ent.start and ent.doc[end - 1].is_space:
+        end -= 1
+    rest = [t for t in ent.doc[ent.start : end] if t.is_alpha]
+    if not rest:
+        return None
+    if len(rest) == 1 and any("anim" in p.tag and p.tag.POS == "NOUN" and "Geox" not in p.tag
+                              for p in _parses(morph, rest[0].text)) and morph.word_is_known(rest[0].lower_):
+        return None
+    return Span(ent.doc, ent.start, end, label="PLACE")

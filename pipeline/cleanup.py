@@ -113,6 +113,7 @@ class EntityCleanup:
         if ent is not None and page.russian:  # read with the Russian dictionary (pipeline.boundaries)
             ent = boundaries.cut_at_line_end(self.morph, ent)
             ent = ent and boundaries.without_trailing_predicate(self.morph, ent)
+            ent = ent and boundaries.without_trailing_type_word(self.morph, ent)
             if ent is not None and (boundaries.is_lone_predicate(self.morph, ent)
                                     or boundaries.is_common_word(self.morph, ent)):
                 return None

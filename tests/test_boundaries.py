@@ -300,3 +300,13 @@ def test_the_word_after_the_birth_year_on_a_list_row_is_the_birth_place(nlp):
 def test_a_heading_s_body_ends_before_the_next_line_s_cut_word(nlp):
     found = _ents(nlp, "НКВД СССР. СТЕПНОЙ ИТЛ\nСПИСО.\n.заключенных, прибывших этапом")
     assert "СТЕПНОЙ ИТЛ" in [s for lab, s, _ in found if lab == "ORG"]
+
+
+def test_a_settlement_type_at_a_place_s_end_belongs_to_the_next_name(nlp):
+    found = _ents(nlp, "Уроженка дер. Березовка Курской губернии.")
+    places = [(s, n) for lab, s, n in found if lab == "PLACE"]
+    assert ("дер. Березовка", "Березовка") in places and not any("Уроженка" in s for s, _ in places)
+
+
+def test_a_word_the_dictionary_knows_only_as_a_place_is_no_person(nlp):
+    assert ("PLACE", "Тула") in [(lab, s) for lab, s, _ in _ents(nlp, "Место рождения: Тула, г. Москва.")]
