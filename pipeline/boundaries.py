@@ -265,7 +265,7 @@ class FinalBounds:
             ent = cut_at_line_end(self.morph, ent)
             if ent is None:
                 continue
-            grown = with_type_word(ent)
+            grown = with_place_adjective(with_region_abbreviation(with_type_word(ent)))
             ents.append(grown if not ents or ents[-1].end <= grown.start else ent)
         doc.ents = ents
         return doc
@@ -432,3 +432,36 @@ def without_trailing_type_word(morph, ent: Span) -> Optional[Span]:
                               for p in _parses(morph, rest[0].text)) and morph.word_is_known(rest[0].lower_):
         return None
     return Span(ent.doc, ent.start, end, label="PLACE")
+
+
+_REGION_ABBR_AFTER = re.compile(r"^ (?:обл|губ|у|р-на?|р-не|вол|окр|кр)\.")
+_PLACE_ADJECTIVE = re.compile(r"[сц]к(?:ий|ого|ому|им|ом|ая|ой|ую|ое)$", re.I)
+
+
+def with_region_abbreviation(ent: Span) -> Span:
+    """ "Рязанской" + " губ.": a place adjective takes the abbreviated region word after it."""
+    if ent.label_ != "PLACE" or not _PLACE_ADJECTIVE.search(ent.text):
+        return ent
+    m = _REGION_ABBR_AFTER.match(doc_text(ent.doc)[ent.end_char : ent.end_char + 8])
+    span = ent.doc.char_span(ent.start_char, ent.end_char + m.end(), label="PLACE", alignment_mode="expand") if m else None
+    return span if span is not None else ent
+
+
+def with_place_adjective(ent: Span) -> Span:
+    """ "Кустанайским" + "РО НКВД", "Семипалатинским ГО" + "НКВД": a body named by an abbreviation takes
+    the department's abbreviation and the place adjective before it."""
+    if ent.label_ != "ORG" or ent.start == 0 or not ent[0].is_upper:
+        return ent
+    doc, text = ent.doc, doc_text(ent.doc)
+    start = ent.start
+
+    def spaced(left) -> bool:
+        return text[left.idx + len(left) : doc[left.i + 1].idx] == " "
+
+    if start > 1 and doc[start - 1].is_upper and doc[start - 1].is_alpha and len(doc[start - 1]) <= 5 \
+            and spaced(doc[start - 1]):
+        start -= 1  # "ГО", "РО", "УРО"
+    before = doc[start - 1] if start > 0 else None
+    if before is not None and before.is_title and _PLACE_ADJECTIVE.search(before.text) and spaced(before):
+        return Span(doc, before.i, ent.end, label="ORG")
+    return ent

@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline import boundaries, forms, kazakh_names, name_repair
-from pipeline.names import GIVEN_NAMES, LEADING_ROLES, UPPER as _UP
+from pipeline.names import GIVEN_NAMES, LEADING_ROLES, SURNAME_END, UPPER as _UP
 from pipeline.normalize import TITLES, CachedMorph, is_patronymic, kk_strip_case
 
 
@@ -248,10 +248,13 @@ class EntityCleanup:
         if len(words) != 2 or not is_patronymic(words[1]) or ent.start == 0:
             return ent
         before = doc[ent.start - 1]
-        if not (before.is_alpha and before.is_title and len(before) > 2) or before.lower_ in NOT_NAMES | TITLES:
+        if not (before.is_alpha and before.is_title and len(before) > 2) or before.lower_ in NOT_NAMES | TITLES \
+                or before.lower_ in LEADING_ROLES or kazakh_names.is_role_word(before.text):  # "Әкем Жақып Бекұлы"
             return ent
         if text[before.idx + len(before) : ent.start_char] != " ":
             return ent
+        if doc.lang_ == "kk" and not SURNAME_END.search(before.lower_):
+            return ent  # a Kazakh word before a name is a surname only in the -ов/-ин form
         if self.morph.word_is_known(before.lower_):
             tags = {g for p in self.morph.parse(before.lower_) for g in ("Surn",) if g in p.tag}
             if not tags:

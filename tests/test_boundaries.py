@@ -310,3 +310,15 @@ def test_a_settlement_type_at_a_place_s_end_belongs_to_the_next_name(nlp):
 
 def test_a_word_the_dictionary_knows_only_as_a_place_is_no_person(nlp):
     assert ("PLACE", "Тула") in [(lab, s) for lab, s, _ in _ents(nlp, "Место рождения: Тула, г. Москва.")]
+
+
+@pytest.mark.parametrize("text, label, norm", [
+    ("Уроженка Тамбовской губ., русская.", "PLACE", "Тамбовская губерния"),
+    ("Арестован 2/XII-1937 г. Семипалатинским ГО НКВД.", "ORG", "Семипалатинский ГО НКВД"),
+])
+def test_abbreviations_beside_a_place_adjective(nlp, text, label, norm):
+    assert (label, norm) in [(lab, n) for lab, _, n in _ents(nlp, text)]
+
+
+def test_a_kinship_word_before_a_kazakh_name_is_no_surname(nlp_kk):
+    assert ("PERSON", "Жақып Бекұлы") in [(lab, s) for lab, s, _ in _ents(nlp_kk, "Әкем Жақып Бекұлы 1937 жылы атылды.")]
