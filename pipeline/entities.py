@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 # the modules that register the components build_pipeline adds
-from pipeline import boundaries, cleanup, dates, dates_other, entity_normalizer, forms, organs, syntax  # noqa: F401
+from pipeline import boundaries, cleanup, dates, dates_other, entity_normalizer, final_bounds, forms, organs, syntax  # noqa: F401
 from pipeline.errors import TestimonyError
 from pipeline.model import Entity, LanguageSpan, Page
 from pipeline.names import UPPER as _UP
