@@ -38,6 +38,17 @@ def _edits(word: str) -> set:
     return out
 
 
+def _the_one_fit(fits: set, counts) -> Optional[str]:
+    """The one word of `fits`; of several, the one `counts` (a word's frequency in news text,
+    `normalize.WordCounts`) finds ten times as common as any other; else None."""
+    if len(fits) == 1:
+        return next(iter(fits))
+    if counts is None or not fits:
+        return None
+    ranked = sorted(sorted(fits), key=counts, reverse=True)
+    return ranked[0] if counts(ranked[0]) >= 10 * max(counts(ranked[1]), 1) else None
+
+
 def dictionary_word(morph, damaged: str, mark: str, counts=None) -> Optional[str]:
     """The one dictionary word with `mark` ("Name", "Patr") that the damaged letters read as (the
     letters themselves, or one edit from them); None when none fits or several fit alike. Where
@@ -52,13 +63,7 @@ def dictionary_word(morph, damaged: str, mark: str, counts=None) -> Optional[str
 
     if marked(letters):
         return letters
-    fits = sorted({w for w in _edits(letters) if len(w) >= 4 and marked(w)})
-    if len(fits) == 1:
-        return fits[0]
-    if counts is None or not fits:
-        return None
-    ranked = sorted(fits, key=counts, reverse=True)
-    return ranked[0] if counts(ranked[0]) >= 10 * max(counts(ranked[1]), 1) else None
+    return _the_one_fit({w for w in _edits(letters) if len(w) >= 4 and marked(w)}, counts)
 
 
 def _surname(morph, word: str) -> bool:
@@ -113,11 +118,8 @@ def mended_place(morph, text: str, counts=None) -> Optional[str]:
     def place(word: str) -> bool:
         return morph.word_is_known(word) and all("Geox" in p.tag for p in morph.parse(word))
 
-    fits = sorted({w for w in _edits(letters) if place(w)})
-    if len(fits) > 1 and counts is not None:
-        fits.sort(key=counts, reverse=True)
-        fits = fits[:1] if counts(fits[0]) >= 10 * max(counts(fits[1]), 1) else fits
-    return fits[0].capitalize() if len(fits) == 1 else None
+    fit = _the_one_fit({w for w in _edits(letters) if place(w)}, counts)
+    return fit.capitalize() if fit else None
 
 
 def with_mended_places(morph, ents: list, mended: dict, counts=None) -> list:
