@@ -16,7 +16,13 @@ from pipeline.boundaries import doc_text
 
 
 _YEAR_AFTER_NAME = re.compile(r"^[ \t,]+(1[89]\d\d)(?=[ \t,.;]|$)")
-_ROW_NUMBER = re.compile(r"\s*[\[(|]?\s*\d{1,4}\s*[.)\]|]?\s*[\[|]?\s*")  # "3.", "12)", "1 [", "[4]"
+_ROW_START = r"\s*[\[(|]?\s*\d{1,4}\s*[.)\]|]?\s*[\[|]?\s*"  # a row's number: "3.", "12)", "1 [", "[4]"
+_ROW_NUMBER = re.compile(_ROW_START)
+
+
+def _line_before(text: str, at: int) -> str:
+    """The text of `at`'s line before it."""
+    return text[text.rfind("\n", 0, at) + 1 : at]
 
 
 def birth_years_in_rows(doc: Doc, ents: list) -> list:
@@ -29,8 +35,7 @@ def birth_years_in_rows(doc: Doc, ents: list) -> list:
     for ent in ents:
         if ent.label_ != "PERSON" or len([t for t in ent if t.is_alpha]) < 2:
             continue
-        line_start = text.rfind("\n", 0, ent.start_char) + 1
-        if not _ROW_NUMBER.fullmatch(text[line_start : ent.start_char]):
+        if not _ROW_NUMBER.fullmatch(_line_before(text, ent.start_char)):
             continue
         m = _YEAR_AFTER_NAME.match(text[ent.end_char : ent.end_char + 12])
         if m:
@@ -54,14 +59,12 @@ def surname_fields(doc: Doc, ents: list) -> list:
     return sorted(ents + found, key=lambda e: e.start) if found else ents
 
 
-_ROW_BEFORE_PLACE = re.compile(r"^\s*[\[(|]?\s*\d{1,4}\s*[.)\]|]?\s*[\[|]?\s*(?:[^\W\d_][^\s\d]*\s+){2,3}"
-                               r"[.,]?\s*1[89]\d\d[.,]?\s+$")
+_ROW_BEFORE_PLACE = re.compile("^" + _ROW_START + r"(?:[^\W\d_][^\s\d]*\s+){2,3}[.,]?\s*1[89]\d\d[.,]?\s+$")
 
 
 def _in_place_column(morph, tok) -> bool:
     """A word after the birth year on a numbered list row that the dictionary also knows as a place."""
-    text = doc_text(tok.doc)
-    line = text[text.rfind("\n", 0, tok.idx) + 1 : tok.idx]
+    line = _line_before(doc_text(tok.doc), tok.idx)
     return bool(_ROW_BEFORE_PLACE.match(line)) and any("Geox" in p.tag for p in morph.parse(tok.lower_))
 
 
