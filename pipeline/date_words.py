@@ -16,15 +16,16 @@ import re
 _RU_MONTH_FORMS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
                    "октября", "ноября", "декабря")
 _RU_YEAR_FORMS = ("года", "году", "годы")
-_KK_MONTH_STEMS = ("қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз", "қыркүйек",
-                   "қазан", "қараша", "желтоқсан")
+# The Kazakh months, January first (the date rules' `pipeline.dates` reads them from here).
+KK_MONTHS = ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым",
+             "шілде", "тамыз", "қыркүйек", "қазан", "қараша", "желтоқсан"]
 _KK_MONTH_ENDINGS = ("", "да", "де", "та", "те", "ында", "інде", "ы", "і", "ның", "нің", "дың", "дің", "тың", "тің")
 _KK_YEAR_FORMS = ("жылғы", "жылы", "жылдың", "жылдан", "жылға")
 # Kazakh words that differ from a month's form by one letter and stand after numbers in their own
 # right: "5 қазақ" (five Kazakhs) is no October.
 _NOT_DATE_WORDS = frozenset({"қазақ", "қазақы", "қазақта", "қазақты"})
 
-_AFTER_DAY = frozenset(_RU_MONTH_FORMS) | frozenset(s + e for s in _KK_MONTH_STEMS for e in _KK_MONTH_ENDINGS)
+_AFTER_DAY = frozenset(_RU_MONTH_FORMS) | frozenset(s + e for s in KK_MONTHS for e in _KK_MONTH_ENDINGS)
 _AFTER_YEAR = frozenset(_RU_YEAR_FORMS) | frozenset(_KK_YEAR_FORMS)
 # Every form of the year words the date rules read ("жылда", "жылдары", "годах").
 _YEAR_FORM = re.compile(r"(?:жыл(?:ы|ғы|гы|дың|дын|дан|ға|да|дар\w*)|год(?:а|у|ы|ом|ах|ов|ам))$")

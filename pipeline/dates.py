@@ -41,7 +41,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional
 
-from pipeline.date_words import mend_date_words
+from pipeline.date_words import KK_MONTHS, mend_date_words
 from pipeline.numerals import numeral, numeral_before, number
 
 __all__ = ["DateMatch", "find_dates", "impossible_day", "longest_first", "normalize_date", "year_of", "ymd"]
@@ -74,8 +74,6 @@ RU_MONTHS = [  # (month, full forms, abbreviation stems that need a dot)
     (11, r"ноябр(?:ь|я|е|ём|ю)", "нояб?"),
     (12, r"декабр(?:ь|я|е|ём|ю)", "дек"),
 ]
-KK_MONTHS = ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым",
-             "шілде", "тамыз", "қыркүйек", "қазан", "қараша", "желтоқсан"]
 # OCR drops Kazakh diacritics to the nearest Russian / Latin letter (қ->к, і->i, ә->э/а ...).
 KK_LOOKALIKE = {"ә": "әэа", "ғ": "ғг", "қ": "қк", "ң": "ңн", "ө": "өо", "ұ": "ұу", "ү": "үу",
                 "і": "іi", "һ": "һх"}
