@@ -6,13 +6,21 @@ the spaCy NER trained here on KazNERD (`models/kk_ner`). Both get the same
 components after their NER:
 
 - `testimony_cleanup`: repairs of what news-trained models get wrong on
-  archival pages (form labels taken for names, names cut in two, initials left out);
+  archival pages (form labels taken for names, names cut in two, initials left out;
+  `pipeline.cleanup`);
 - `testimony_organs`: rules for organs of repression and camps (`pipeline.organs`);
 - `testimony_dates`: the rule-based date finder (`pipeline.dates`), which knows
   what Soviet documents write ("15.VIII.1937", "1937 жылғы 15 тамызда") and so
-  replaces whatever DATE spans a statistical model proposes;
+  replaces whatever DATE spans a statistical model proposes, and a list row's birth
+  year (`pipeline.forms`);
+- Russian only: the parse and the noun phrases it grows (`pipeline.syntax`), then the
+  span bounds once more (`pipeline.final_bounds`); Kazakh only: organ names grown by
+  their case endings (`pipeline.kazakh_phrases`);
 - `testimony_normalize`: the contract's `normalized` value for every entity
-  (`pipeline.normalize` for names, places and organisations).
+  (`pipeline.entity_normalizer`, with `pipeline.normalize` for names, places and organisations).
+
+After the components, `EntityExtractor` gives dates their year from context
+(`pipeline.date_context`).
 
 Pipelines are built once per worker (`EntityExtractor`), never per document.
 """
